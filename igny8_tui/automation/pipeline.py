@@ -1,0 +1,54 @@
+"""What waits at each stage: the pending queries every stage, count and estimate share."""
+
+from __future__ import annotations
+
+from sqlalchemy import ColumnElement, and_, exists, func, select
+from sqlalchemy.orm import Session
+
+from igny8_tui.db.models import Cluster, Content, ContentIdea, Image, Keyword, Task
+
+
+def _no_pending_images() -> ColumnElement[bool]:
+    return ~exists().where(and_(Image.content_id == Content.id, Image.status == "pending"))
+
+
+def publishable_filter(site_id: int, without_images: bool) -> ColumnElement[bool]:
+    """Draft content whose images are all settled; `without_images` when stage 5 is off."""
+    prompts_ready = Content.has_image_prompts if not without_images else True
+    return and_(
+        Content.site_id == site_id,
+        Content.status == "draft",
+        prompts_ready,
+        _no_pending_images(),
+    )
+
+
+def pending_filters(site_id: int, without_images: bool = False) -> dict[int, ColumnElement[bool]]:
+    """The WHERE clause of each stage's queue."""
+    return {
+        1: and_(Keyword.site_id == site_id, Keyword.status == "new"),
+        2: and_(Cluster.site_id == site_id, Cluster.status == "new"),
+        3: and_(ContentIdea.site_id == site_id, ContentIdea.status == "new"),
+        4: and_(Task.site_id == site_id, Task.status == "queued"),
+        5: and_(
+            Content.site_id == site_id,
+            Content.status == "draft",
+            Content.has_image_prompts.is_(False),
+        ),
+        6: and_(Image.site_id == site_id, Image.status == "pending"),
+        7: publishable_filter(site_id, without_images),
+    }
+
+
+_ENTITY = {1: Keyword, 2: Cluster, 3: ContentIdea, 4: Task, 5: Content, 6: Image, 7: Content}
+
+
+def pending_counts(session: Session, site_id: int, without_images: bool = False) -> dict[int, int]:
+    """Each stage's queue size, in one round trip of indexed counts."""
+    filters = pending_filters(site_id, without_images)
+    columns = [
+        select(func.count()).select_from(_ENTITY[stage]).where(where).scalar_subquery()
+        for stage, where in filters.items()
+    ]
+    row = session.execute(select(*columns)).one()
+    return {stage: int(count) for stage, count in zip(filters, row, strict=True)}

@@ -1,0 +1,290 @@
+"""SQLAlchemy 2 models: accounts, sites, the planner/writer entities, runs, log and ledger."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, time
+from typing import Any, ClassVar
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    Time,
+    TypeDecorator,
+    UniqueConstraint,
+    text,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+ACTIVE_RUN_STATUSES = ("running", "paused")
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Stores naive UTC, returns aware UTC: SQLite keeps no time zone."""
+
+    impl = DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTC column")
+        return value.astimezone(UTC).replace(tzinfo=None)
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        return None if value is None else value.replace(tzinfo=UTC)
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class Base(DeclarativeBase):
+    type_annotation_map: ClassVar[dict[Any, Any]] = {
+        datetime: UTCDateTime,
+        dict[str, Any]: JSON,
+        list[Any]: JSON,
+    }
+
+
+class Account(Base):
+    __tablename__ = "accounts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    balance_milli: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Site(Base):
+    __tablename__ = "sites"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"), index=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    slug: Mapped[str] = mapped_column(String(200), unique=True)
+    domain: Mapped[str | None] = mapped_column(String(255))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class AutomationConfig(Base):
+    __tablename__ = "automation_configs"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"), index=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"), unique=True)
+    enabled: Mapped[bool] = mapped_column(Boolean, default=False, index=True)
+    frequency: Mapped[str] = mapped_column(String(10), default="daily")
+    scheduled_time: Mapped[time] = mapped_column(Time, default=time(2, 0))
+    timezone: Mapped[str | None] = mapped_column(String(64))
+    stage_1_batch_size: Mapped[int] = mapped_column(default=50)
+    stage_2_batch_size: Mapped[int] = mapped_column(default=10)
+    stage_3_batch_size: Mapped[int] = mapped_column(default=10)
+    stage_4_batch_size: Mapped[int] = mapped_column(default=6)
+    stage_5_batch_size: Mapped[int] = mapped_column(default=10)
+    stage_6_batch_size: Mapped[int] = mapped_column(default=10)
+    within_stage_delay: Mapped[int] = mapped_column(default=0)
+    between_stage_delay: Mapped[int] = mapped_column(default=0)
+    skip_stage_1: Mapped[bool] = mapped_column(default=False)
+    skip_stage_2: Mapped[bool] = mapped_column(default=False)
+    skip_stage_3: Mapped[bool] = mapped_column(default=False)
+    skip_stage_4: Mapped[bool] = mapped_column(default=False)
+    skip_stage_5: Mapped[bool] = mapped_column(default=False)
+    skip_stage_6: Mapped[bool] = mapped_column(default=False)
+    skip_stage_7: Mapped[bool] = mapped_column(default=False)
+    last_run_at: Mapped[datetime | None]
+    next_run_at: Mapped[datetime | None] = mapped_column(index=True)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class AutomationRun(Base):
+    __tablename__ = "automation_runs"
+    __table_args__ = (
+        # The site lock: at most one running or paused run per site, whatever the process.
+        Index(
+            "uq_automation_runs_one_active_per_site",
+            "site_id",
+            unique=True,
+            sqlite_where=text("status IN ('running', 'paused')"),
+            postgresql_where=text("status IN ('running', 'paused')"),
+        ),
+        Index("ix_automation_runs_site_started", "site_id", "started_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    config_id: Mapped[int] = mapped_column(ForeignKey("automation_configs.id"), index=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"))
+    trigger_type: Mapped[str] = mapped_column(String(10))
+    status: Mapped[str] = mapped_column(String(10), index=True)
+    current_stage: Mapped[int] = mapped_column(default=1)
+    started_at: Mapped[datetime] = mapped_column(default=utcnow)
+    paused_at: Mapped[datetime | None]
+    resumed_at: Mapped[datetime | None]
+    cancelled_at: Mapped[datetime | None]
+    completed_at: Mapped[datetime | None]
+    total_credits_used_milli: Mapped[int] = mapped_column(default=0)
+    initial_snapshot: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    stage_1_result: Mapped[dict[str, Any] | None]
+    stage_2_result: Mapped[dict[str, Any] | None]
+    stage_3_result: Mapped[dict[str, Any] | None]
+    stage_4_result: Mapped[dict[str, Any] | None]
+    stage_5_result: Mapped[dict[str, Any] | None]
+    stage_6_result: Mapped[dict[str, Any] | None]
+    stage_7_result: Mapped[dict[str, Any] | None]
+    error_message: Mapped[str | None] = mapped_column(Text)
+    pause_reason: Mapped[str | None] = mapped_column(String(500))
+    control_request: Mapped[str | None] = mapped_column(String(10))
+    control_requested_by: Mapped[str | None] = mapped_column(String(200))
+    progress_percentage: Mapped[int] = mapped_column(default=0)
+    lease_owner: Mapped[str | None] = mapped_column(String(200))
+    lease_token: Mapped[int] = mapped_column(default=0)
+    lease_expires_at: Mapped[datetime | None] = mapped_column(index=True)
+    heartbeat_at: Mapped[datetime | None]
+
+    def stage_result(self, stage: int) -> dict[str, Any] | None:
+        result: dict[str, Any] | None = getattr(self, f"stage_{stage}_result")
+        return result
+
+
+class Keyword(Base):
+    __tablename__ = "keywords"
+    __table_args__ = (
+        UniqueConstraint("site_id", "text_norm"),
+        Index("ix_keywords_queue", "site_id", "status", "volume", "text_norm"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"))
+    text: Mapped[str] = mapped_column(String(300))
+    text_norm: Mapped[str] = mapped_column(String(300))
+    volume: Mapped[int] = mapped_column(default=0)
+    difficulty: Mapped[int | None]
+    intent: Mapped[str | None] = mapped_column(String(20))
+    status: Mapped[str] = mapped_column(String(10), default="new")
+    cluster_id: Mapped[int | None] = mapped_column(ForeignKey("clusters.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Cluster(Base):
+    __tablename__ = "clusters"
+    __table_args__ = (Index("ix_clusters_queue", "site_id", "status", "id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"))
+    name: Mapped[str] = mapped_column(String(300))
+    description: Mapped[str] = mapped_column(Text, default="")
+    status: Mapped[str] = mapped_column(String(10), default="new")
+    run_id: Mapped[int | None] = mapped_column(ForeignKey("automation_runs.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class ContentIdea(Base):
+    __tablename__ = "content_ideas"
+    __table_args__ = (Index("ix_content_ideas_queue", "site_id", "status", "id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"))
+    cluster_id: Mapped[int] = mapped_column(ForeignKey("clusters.id"), index=True)
+    title: Mapped[str] = mapped_column(String(300))
+    description: Mapped[str] = mapped_column(Text)
+    outline: Mapped[list[Any]]
+    content_type: Mapped[str] = mapped_column(String(40))
+    content_structure: Mapped[str] = mapped_column(String(40))
+    target_keywords: Mapped[list[Any]]
+    target_word_count: Mapped[int]
+    status: Mapped[str] = mapped_column(String(10), default="new")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Task(Base):
+    __tablename__ = "tasks"
+    __table_args__ = (Index("ix_tasks_queue", "site_id", "status", "id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"))
+    idea_id: Mapped[int] = mapped_column(ForeignKey("content_ideas.id"), unique=True)
+    title: Mapped[str] = mapped_column(String(300))
+    status: Mapped[str] = mapped_column(String(10), default="queued")
+    error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Content(Base):
+    __tablename__ = "contents"
+    __table_args__ = (Index("ix_contents_queue", "site_id", "status", "has_image_prompts", "id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"))
+    task_id: Mapped[int] = mapped_column(ForeignKey("tasks.id"), unique=True)
+    title: Mapped[str] = mapped_column(String(300))
+    slug: Mapped[str] = mapped_column(String(300))
+    html: Mapped[str] = mapped_column(Text)
+    meta_title: Mapped[str] = mapped_column(String(200))
+    meta_description: Mapped[str] = mapped_column(String(400))
+    word_count: Mapped[int]
+    status: Mapped[str] = mapped_column(String(10), default="draft")
+    has_image_prompts: Mapped[bool] = mapped_column(default=False)
+    published_path: Mapped[str | None] = mapped_column(Text)
+    published_at: Mapped[datetime | None]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Image(Base):
+    __tablename__ = "images"
+    __table_args__ = (
+        UniqueConstraint("content_id", "position"),
+        Index("ix_images_queue", "site_id", "status", "id"),
+        Index("ix_images_content_status", "content_id", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"))
+    content_id: Mapped[int] = mapped_column(ForeignKey("contents.id"))
+    kind: Mapped[str] = mapped_column(String(12))
+    position: Mapped[int]
+    prompt: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(10), default="pending")
+    file_path: Mapped[str | None] = mapped_column(Text)
+    error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class ActivityLog(Base):
+    __tablename__ = "activity_log"
+    __table_args__ = (
+        Index("ix_activity_log_run", "run_id", "id"),
+        Index("ix_activity_log_site", "site_id", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"))
+    run_id: Mapped[int | None] = mapped_column(ForeignKey("automation_runs.id"))
+    stage: Mapped[int | None]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    level: Mapped[str] = mapped_column(String(8))
+    message: Mapped[str] = mapped_column(Text)
+
+
+class CreditLedger(Base):
+    __tablename__ = "credit_ledger"
+    __table_args__ = (
+        # Exactly-once charging: one row per (run, stage, item), whatever retries or crashes.
+        UniqueConstraint("run_id", "stage", "item_key"),
+        Index("ix_credit_ledger_account", "account_id", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"))
+    run_id: Mapped[int | None] = mapped_column(ForeignKey("automation_runs.id"))
+    stage: Mapped[int | None]
+    item_key: Mapped[str | None] = mapped_column(String(100))
+    kind: Mapped[str] = mapped_column(String(10))
+    amount_milli: Mapped[int]
+    note: Mapped[str] = mapped_column(String(300), default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

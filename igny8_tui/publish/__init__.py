@@ -1,0 +1,1 @@
+"""Stage 7: hand finished articles to a publish target."""

@@ -1,0 +1,107 @@
+"""Settings: data directory and database from flags or env, the rest from <home>/config.toml."""
+
+from __future__ import annotations
+
+import os
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import platformdirs
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+from igny8_tui.errors import InvalidInputError
+
+CONFIG_FILE_NAME = "config.toml"
+DB_FILE_NAME = "igny8.db"
+
+
+class CreditCosts(BaseModel):
+    """What each AI operation costs, in credits (the spec's worked example by default)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    clustering_per_batch: Decimal = Field(default=Decimal(15), ge=0)
+    per_idea: Decimal = Field(default=Decimal(2), ge=0)
+    content_per_100_words: Decimal = Field(default=Decimal(1), ge=0)
+    per_image_prompt: Decimal = Field(default=Decimal("0.2"), ge=0)
+    per_image: Decimal = Field(default=Decimal(1), ge=0)
+
+
+class Settings(BaseSettings):
+    """Everything configurable outside a site's AutomationConfig."""
+
+    model_config = SettingsConfigDict(env_prefix="IGNY8_", extra="forbid", frozen=True)
+
+    home: Path
+    db: str = ""
+    credits: CreditCosts = CreditCosts()
+    ideas_per_cluster: int = Field(default=3, ge=1, le=20)
+    image_prompts_per_content: int = Field(default=5, ge=1, le=20)
+    target_word_count: int = Field(default=1500, ge=100, le=20000)
+    min_keywords_to_cluster: int = Field(default=5, ge=1)
+    demo_credits: int = Field(default=20000, ge=0)
+    ai_provider: str = "local"
+
+    @property
+    def database_url(self) -> str:
+        return self.db or f"sqlite:///{self.home / DB_FILE_NAME}"
+
+    @property
+    def config_file(self) -> Path:
+        return self.home / CONFIG_FILE_NAME
+
+    @property
+    def media_dir(self) -> Path:
+        return self.home / "media"
+
+    @property
+    def publish_dir(self) -> Path:
+        return self.home / "published"
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        return (init_settings, env_settings, TomlConfigSettingsSource(settings_cls))
+
+
+def default_home() -> Path:
+    return Path(
+        os.environ.get("IGNY8_HOME") or platformdirs.user_data_dir("igny8", appauthor=False)
+    )
+
+
+def load_settings(home: Path | None = None, db: str | None = None) -> Settings:
+    """Resolve the data directory first, then read its config file under env and flags."""
+    home = (home or default_home()).expanduser().resolve()
+    config_file = home / CONFIG_FILE_NAME
+    overrides: dict[str, Any] = {"home": home}
+    if db:
+        overrides["db"] = db
+    bound = type(
+        "Settings",
+        (Settings,),
+        {"model_config": {**Settings.model_config, "toml_file": config_file}},
+    )
+    try:
+        settings = bound(**overrides)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        field = ".".join(str(p) for p in err["loc"])
+        raise InvalidInputError(f"{config_file}: {field}: {err['msg']}") from None
+    except ValueError as exc:  # tomllib.TOMLDecodeError is a ValueError
+        raise InvalidInputError(f"{config_file}: {exc}") from None
+    home.mkdir(parents=True, exist_ok=True, mode=0o700)
+    return settings
