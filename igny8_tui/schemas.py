@@ -1,4 +1,4 @@
-"""Pydantic models at the service boundary: config, stage results, and the 13 operations' payloads."""
+"""Pydantic models at the service boundary: config, stage results, the operations' payloads."""
 
 from __future__ import annotations
 

@@ -84,18 +84,27 @@ def canonical_key(keyword: KeywordInput) -> tuple[int, str, int]:
     return (-keyword.volume, keyword.text, keyword.id)
 
 
+WEIGHTING = "binary"
+HAPAX = 0.0
+REFINE = True
+
+
 def _idf(documents: Iterable[tuple[str, ...]]) -> dict[str, float]:
     df: Counter[str] = Counter()
     n = 0
     for terms in documents:
         df.update(terms)
         n += 1
+    if WEIGHTING == "binary":
+        return {term: 1.0 if count > 1 else HAPAX for term, count in df.items()}
+    if WEIGHTING == "mild":
+        return {term: math.log(1 + n / count) if count > 1 else 0.0 for term, count in df.items()}
     return {term: math.log((1 + n) / (1 + count)) + 1.0 for term, count in df.items()}
 
 
 def _unit(vector: Vector) -> Vector:
     norm = math.sqrt(sum(w * w for w in vector.values())) or 1.0
-    return {t: w / norm for t, w in vector.items()}
+    return {t: w / norm for t, w in vector.items() if w}
 
 
 def _vector(terms: tuple[str, ...], idf: dict[str, float]) -> Vector:
@@ -179,8 +188,8 @@ def agglomerate(vectors: list[Vector], threshold: float) -> list[list[int]]:
         del versions[j]
         versions[i] += 1
         for k in members:
-            similarity = _cosine(sums[i], sums[k]) if k != i else 0.0
-            if similarity >= threshold:
+            similarity = _cosine(sums[i], sums[k])
+            if k != i and similarity >= threshold:
                 a, b = min(i, k), max(i, k)
                 heapq.heappush(heap, (-similarity, a, b, versions[a], versions[b]))
     return [sorted(group) for _, group in sorted(members.items())]
@@ -213,18 +222,51 @@ def cluster_batch(
     vectors = [_vector(keyword_terms(k.text), idf) for k in keywords]
     centroids = [_centroid(c.keywords, idf) for c in clusters]
     joined: dict[int, list[KeywordInput]] = defaultdict(list)
+    joined_idx = defaultdict(list)
     rest: list[int] = []
     for index, best in enumerate(_best_existing(vectors, centroids, threshold)):
         if best is None:
             rest.append(index)
         else:
             joined[best].append(keywords[index])
+            joined_idx[best].append(index)
     groups = [
-        KeywordGroup(tuple(members), clusters[c].id, clusters[c].name, clusters[c].description)
-        if False
-        else KeywordGroup(tuple(members), clusters[c].id, clusters[c].name, "")
+        KeywordGroup(tuple(members), clusters[c].id, clusters[c].name, _describe(members))
         for c, members in sorted(joined.items())
     ]
     merged = agglomerate([vectors[i] for i in rest], threshold)
-    groups.extend(_new_group([keywords[rest[i]] for i in group]) for group in merged)
+    new_groups = [[rest[i] for i in group] for group in merged]
+    if REFINE:
+        return _refined(keywords, vectors, clusters, centroids, joined_idx, new_groups)
+    groups.extend(_new_group([keywords[i] for i in group]) for group in new_groups)
     return groups
+
+
+def _refined(keywords, vectors, clusters, centroids, joined_idx, new_groups):
+    new_centroids = []
+    for group in new_groups:
+        total = {}
+        for i in group:
+            _add(total, vectors[i])
+        new_centroids.append(_unit(total))
+    candidates = centroids + new_centroids
+    home = {}
+    for c, members in joined_idx.items():
+        for i in members:
+            home[i] = c
+    for g, members in enumerate(new_groups):
+        for i in members:
+            home[i] = len(centroids) + g
+    final = defaultdict(list)
+    for i, vector in enumerate(vectors):
+        best = max(
+            range(len(candidates)), key=lambda c: (_cosine(vector, candidates[c]), c == home[i], -c)
+        )
+        final[best].append(keywords[i])
+    out = []
+    for c, members in sorted(final.items()):
+        if c < len(centroids):
+            out.append(KeywordGroup(tuple(members), clusters[c].id, clusters[c].name, ""))
+        else:
+            out.append(_new_group(members))
+    return out

@@ -12,7 +12,6 @@ from igny8_tui.db.models import Account, AutomationRun, CreditLedger
 from igny8_tui.settings import CreditCosts
 
 MILLI_PER_CREDIT = 1000
-ESTIMATE_BUFFER = Decimal("1.2")
 
 
 def to_milli(credits: Decimal | int | float | str) -> int:

@@ -52,3 +52,22 @@ def pending_counts(session: Session, site_id: int, without_images: bool = False)
     ]
     row = session.execute(select(*columns)).one()
     return {stage: int(count) for stage, count in zip(filters, row, strict=True)}
+
+
+def queue_labels(session: Session, site_id: int, stage: int, limit: int) -> list[str]:
+    """Labels of the first `limit` items in a stage's queue, in the order stages take them."""
+    where = pending_filters(site_id)[stage]
+    if stage == 1:
+        query = select(Keyword.text).order_by(Keyword.volume.desc(), Keyword.text_norm)
+        return list(session.scalars(query.where(where).limit(limit)))
+    if stage == 6:
+        rows = session.execute(
+            select(Image.kind, Image.position, Image.content_id)
+            .where(where)
+            .order_by(Image.id)
+            .limit(limit)
+        )
+        return [f"{kind.replace('_', '-')} image {pos} of article {cid}" for kind, pos, cid in rows]
+    entity = _ENTITY[stage]
+    column = Cluster.name if stage == 2 else entity.title  # type: ignore[attr-defined]
+    return list(session.scalars(select(column).where(where).order_by(entity.id).limit(limit)))

@@ -128,6 +128,7 @@ class AutomationRun(Base):
     resumed_at: Mapped[datetime | None]
     cancelled_at: Mapped[datetime | None]
     completed_at: Mapped[datetime | None]
+    finished_at: Mapped[datetime | None]
     total_credits_used_milli: Mapped[int] = mapped_column(default=0)
     initial_snapshot: Mapped[dict[str, Any]] = mapped_column(default=dict)
     stage_1_result: Mapped[dict[str, Any] | None]
@@ -141,7 +142,7 @@ class AutomationRun(Base):
     pause_reason: Mapped[str | None] = mapped_column(String(500))
     control_request: Mapped[str | None] = mapped_column(String(10))
     control_requested_by: Mapped[str | None] = mapped_column(String(200))
-    progress_percentage: Mapped[int] = mapped_column(default=0)
+    progress: Mapped[dict[str, Any]] = mapped_column(default=dict)
     lease_owner: Mapped[str | None] = mapped_column(String(200))
     lease_token: Mapped[int] = mapped_column(default=0)
     lease_expires_at: Mapped[datetime | None] = mapped_column(index=True)

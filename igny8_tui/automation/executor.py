@@ -1,0 +1,476 @@
+"""The run executor: takes a claimed run through stages 1-7, one committed unit at a time."""
+
+from __future__ import annotations
+
+import enum
+import math
+import threading
+import time
+from dataclasses import dataclass
+from typing import Literal
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from igny8_tui.ai.provider import Provider, ProviderError
+from igny8_tui.automation import credits
+from igny8_tui.automation.forecast import PipelineRatios, ratios_for_site
+from igny8_tui.automation.lease import Lease, fenced_run, release, try_claim
+from igny8_tui.automation.logger import AutomationLogger, LogListener
+from igny8_tui.automation.pipeline import pending_counts
+from igny8_tui.automation.progress import compute_progress
+from igny8_tui.automation.stages import Stage, StageContext, build_stage
+from igny8_tui.automation.stages.base import Applied, Unit
+from igny8_tui.constants import HEARTBEAT_INTERVAL_S, MAX_ERRORS_PER_STAGE_RESULT
+from igny8_tui.db.engine import Database
+from igny8_tui.db.models import AutomationConfig, AutomationRun, Site, utcnow
+from igny8_tui.errors import InvalidStateError, LeaseLostError
+from igny8_tui.publish.target import PublishError, PublishTarget
+from igny8_tui.schemas import (
+    STAGE_NAMES,
+    STAGE_RESULT_MODELS,
+    STAGES,
+    StageResult,
+    parse_stage_result,
+)
+from igny8_tui.settings import Settings
+
+
+class RunOutcome(enum.Enum):
+    COMPLETED = "completed"
+    PAUSED = "paused"
+    CANCELLED = "cancelled"
+    FAILED = "failed"
+    RELEASED = "released"  # this host stopped; the run stays running for another host
+    LOST = "lost"  # another host took the lease over
+
+
+StopMode = Literal["pause", "release"]
+
+
+@dataclass(frozen=True)
+class _StageStop:
+    outcome: RunOutcome
+
+
+def _elapsed_since(start: float) -> float:
+    return time.monotonic() - start
+
+
+class RunExecutor:
+    """Executes one run on this host; every write is fenced by the run's lease."""
+
+    def __init__(
+        self,
+        db: Database,
+        settings: Settings,
+        provider: Provider,
+        publisher: PublishTarget,
+        run_id: int,
+        host: str,
+        stop: threading.Event | None = None,
+        stop_mode: StopMode = "pause",
+        listener: LogListener | None = None,
+    ) -> None:
+        self.db = db
+        self.settings = settings
+        self.provider = provider
+        self.publisher = publisher
+        self.run_id = run_id
+        self.host = host
+        self.stop = stop or threading.Event()
+        self.stop_mode = stop_mode
+        self.listener = listener
+        self.costs = credits.Costs(settings.credits)
+        self.lease: Lease | None = None
+
+    # ----- entry point -----
+
+    def execute(self) -> RunOutcome:
+        with self.db.write() as session:
+            self.lease = try_claim(session, self.run_id, self.host)
+            run = session.get(AutomationRun, self.run_id)
+            if self.lease is None:
+                holder = run.lease_owner if run else None
+                state = run.status if run else "missing"
+                raise InvalidStateError(
+                    f"run {self.run_id} cannot be hosted here: it is {state}"
+                    + (f" and hosted by {holder}" if holder else "")
+                )
+            assert run is not None
+            self.site_id = run.site_id
+            self.log = AutomationLogger(run.site_id, run.id, self.listener)
+        try:
+            return self._run_stages()
+        except LeaseLostError:
+            return RunOutcome.LOST
+        except Exception as exc:
+            self._fail(f"{type(exc).__name__}: {exc}")
+            raise
+
+    # ----- stages -----
+
+    def _run_stages(self) -> RunOutcome:
+        with self.db.read() as session:
+            site = session.get(Site, self.site_id)
+            assert site is not None
+            self.ratios: PipelineRatios = ratios_for_site(session, site.id, self.settings)
+            run = session.get(AutomationRun, self.run_id)
+            assert run is not None
+            first_stage = run.current_stage
+            self.site_name, self.site_slug, self.account_id = site.name, site.slug, site.account_id
+        for number in STAGES:
+            if number < first_stage:
+                continue
+            stop = self._run_stage(number)
+            if stop is not None:
+                return stop.outcome
+            if number < STAGES[-1] and not self._between_stages(number):
+                return self._acknowledge_stop(number) or RunOutcome.RELEASED
+        self._complete()
+        return RunOutcome.COMPLETED
+
+    def _config(self) -> AutomationConfig:
+        with self.db.read() as session:
+            config = session.scalars(
+                select(AutomationConfig).where(AutomationConfig.site_id == self.site_id)
+            ).one()
+            session.expunge(config)
+            return config
+
+    def _context(self, config: AutomationConfig) -> StageContext:
+        return StageContext(
+            run_id=self.run_id,
+            site_id=self.site_id,
+            site_name=self.site_name,
+            site_slug=self.site_slug,
+            account_id=self.account_id,
+            settings=self.settings,
+            costs=self.costs,
+            provider=self.provider,
+            publisher=self.publisher,
+            publish_without_images=config.skip_stage_5,
+        )
+
+    def _run_stage(self, number: int) -> _StageStop | None:
+        config = self._config()
+        with self.db.read() as session:
+            run = session.get(AutomationRun, self.run_id)
+            assert run is not None
+            existing = parse_stage_result(number, run.stage_result(number))
+            pending = pending_counts(session, self.site_id, config.skip_stage_5)[number]
+        if existing is not None and existing.status in ("completed", "skipped", "failed"):
+            return None
+        stage = build_stage(number, self._context(config))
+        if existing is None:
+            reason = (
+                "switched off in this site's config"
+                if getattr(config, f"skip_stage_{number}")
+                else stage.skip_reason(pending)
+            )
+            if reason is not None:
+                self._record_skip(number, reason, pending)
+                return None
+        result = self._start_stage(number, existing, pending)
+        return self._process_units(number, stage, result, config)
+
+    def _record_skip(self, number: int, reason: str, pending: int) -> None:
+        result = STAGE_RESULT_MODELS[number](
+            status="skipped", skipped=True, skip_reason=reason, input_count=pending
+        )
+        with self.db.write() as session:
+            run = fenced_run(session, self.lease_)
+            run.current_stage = number
+            self._save_result(run, number, result)
+            self.log.info(session, f"stage {number} skipped: {reason}", number)
+
+    def _start_stage(self, number: int, existing: StageResult | None, pending: int) -> StageResult:
+        if existing is None:
+            result = STAGE_RESULT_MODELS[number](status="active", input_count=pending)
+            message = f"stage {number} started · {STAGE_NAMES[number]} · {pending:,} pending"
+        else:
+            result = existing.model_copy(update={"status": "active"})
+            result.input_count = max(result.input_count, result.processed_count + pending)
+            message = (
+                f"stage {number} continues from item {result.processed_count + 1}"
+                f" of {result.input_count:,}"
+            )
+        with self.db.write() as session:
+            run = fenced_run(session, self.lease_)
+            run.current_stage = number
+            self._save_result(run, number, result)
+            self.log.info(session, message, number)
+        return result
+
+    def _process_units(
+        self, number: int, stage: Stage, result: StageResult, config: AutomationConfig
+    ) -> _StageStop | None:
+        batch_size: int = getattr(config, f"stage_{number}_batch_size")
+        segment_start, base_elapsed = time.monotonic(), result.time_elapsed
+        while True:
+            stop = self._acknowledge_stop(number)
+            if stop is not None:
+                return _StageStop(stop)
+            room = batch_size if stage.units_per_batch_is_one else 1
+            with self.db.read() as session:
+                unit = stage.next_unit(session, room)
+            if unit is None:
+                break
+            done = result.batch_items_done
+            new_batch = stage.units_per_batch_is_one or done == 0 or done >= batch_size
+            if new_batch and result.batches_run > 0 and not self._wait(config.within_stage_delay):
+                continue
+            if not self._has_credits_for(unit):
+                return _StageStop(self._pause_for_credits(number, result, unit))
+            if new_batch:
+                self._start_batch(number, stage, result, batch_size)
+            self._call_and_commit(number, stage, unit, result, segment_start, base_elapsed)
+        return self._finish_stage(number, result, segment_start, base_elapsed)
+
+    def _start_batch(self, number: int, stage: Stage, result: StageResult, batch_size: int) -> None:
+        with self.db.read() as session:
+            pending = pending_counts(session, self.site_id)[number]
+        result.batches_run += 1
+        result.batch_items_done = 0
+        total = result.batches_run - 1 + max(math.ceil(pending / batch_size), 1)
+        with self.db.write() as session:
+            run = fenced_run(session, self.lease_)
+            self._save_result(run, number, result)
+            self.log.info(
+                session,
+                f"batch {result.batches_run}/{total} started"
+                f" · {min(pending, batch_size)} {stage.noun}",
+                number,
+            )
+
+    def _call_and_commit(
+        self,
+        number: int,
+        stage: Stage,
+        unit: Unit,
+        result: StageResult,
+        segment_start: float,
+        base_elapsed: float,
+    ) -> Applied | None:
+        output, error = None, None
+        try:
+            output = stage.call(unit)
+        except (ProviderError, PublishError) as exc:
+            error = str(exc)
+        with self.db.write() as session:
+            run = fenced_run(session, self.lease_)
+            if error is None:
+                applied = stage.apply(session, unit, output)
+            else:
+                applied = stage.fail(session, unit, error)
+            if applied is None:
+                self.log.warn(session, f"{unit.label!r} was already done elsewhere", number)
+                return None
+            if applied.charge_milli:
+                credits.charge(
+                    session,
+                    account_id=self.account_id,
+                    run_id=self.run_id,
+                    stage=number,
+                    item_key=unit.key,
+                    amount_milli=applied.charge_milli,
+                    note=applied.message[:300],
+                )
+            self._count(result, applied, unit)
+            result.time_elapsed = round(base_elapsed + _elapsed_since(segment_start), 3)
+            self._save_result(run, number, result)
+            self._update_progress(session, run)
+            level = "ERROR" if applied.failed else "INFO"
+            self.log.log(session, level, applied.message, number)
+        return applied
+
+    def _count(self, result: StageResult, applied: Applied, unit: Unit) -> None:
+        for field, increment in applied.counters.items():
+            setattr(result, field, getattr(result, field) + increment)
+        result.credits_used = credits.from_milli(
+            credits.to_milli(result.credits_used) + applied.charge_milli
+        )
+        result.batch_items_done += 1
+        if applied.failed:
+            result.items_failed += unit.item_count
+            if len(result.errors) < MAX_ERRORS_PER_STAGE_RESULT:
+                result.errors.append(applied.message)
+
+    def _finish_stage(
+        self, number: int, result: StageResult, segment_start: float, base_elapsed: float
+    ) -> _StageStop | None:
+        result.time_elapsed = round(base_elapsed + _elapsed_since(segment_start), 3)
+        processed = result.processed_count
+        all_failed = result.items_failed > 0 and result.items_failed >= processed
+        result.status = "failed" if all_failed else "completed"
+        result.partial = result.items_failed > 0 or processed < result.input_count
+        with self.db.write() as session:
+            run = fenced_run(session, self.lease_)
+            self._save_result(run, number, result)
+            summary = ", ".join(
+                f"{k.replace('_', ' ')} {v:,}"
+                for k, v in result.model_dump().items()
+                if k in type(result).model_fields and k not in StageResult.model_fields
+            )
+            self.log.info(
+                session,
+                f"stage {number} {result.status} · {summary} · {result.credits_used:g} credits"
+                f" · {result.time_elapsed:.1f}s",
+                number,
+            )
+        if all_failed:
+            first = result.errors[0] if result.errors else "unknown error"
+            self._fail(
+                f"stage {number}: all {processed} {STAGE_NAMES[number]} items failed; {first}"
+            )
+            return _StageStop(RunOutcome.FAILED)
+        return None
+
+    # ----- control: pause, cancel, credits, stop of this host -----
+
+    def _acknowledge_stop(self, number: int) -> RunOutcome | None:
+        """The spec's _check_should_stop: act on a pause/cancel request or on this host stopping."""
+        if self.stop.is_set():
+            return self._stop_host(number)
+        with self.db.read() as session:
+            row = session.execute(
+                select(AutomationRun.status, AutomationRun.control_request).where(
+                    AutomationRun.id == self.run_id
+                )
+            ).one()
+        if row.status == "running" and row.control_request is None:
+            return None
+        with self.db.write() as session:
+            run = fenced_run(session, self.lease_)
+            who = run.control_requested_by or "an operator"
+            if run.control_request == "cancel" or run.status == "cancelled":
+                self._mark_stopped(run, number, "cancelled")
+                run.status, run.control_request = "cancelled", None
+                run.cancelled_at = run.finished_at = utcnow()
+                self.log.warn(session, f"run cancelled by {who} after the current item", number)
+                release(session, self.lease_)
+                return RunOutcome.CANCELLED
+            if run.control_request == "pause" or run.status == "paused":
+                self._pause(session, run, number, reason=f"paused by {who}")
+                return RunOutcome.PAUSED
+        return None
+
+    def _pause(self, session: Session, run: AutomationRun, number: int, reason: str) -> None:
+        self._mark_stopped(run, number, "paused")
+        run.status, run.control_request = "paused", None
+        run.paused_at = utcnow()
+        run.pause_reason = reason
+        self.log.warn(session, f"run paused: {reason}", number)
+        release(session, self.lease_)
+
+    def _stop_host(self, number: int) -> RunOutcome:
+        with self.db.write() as session:
+            run = fenced_run(session, self.lease_)
+            if self.stop_mode == "pause":
+                self._pause(session, run, number, reason=f"host {self.host} was stopped")
+                return RunOutcome.PAUSED
+            self.log.warn(session, f"host {self.host} stopped; the run waits for another host")
+            release(session, self.lease_)
+            return RunOutcome.RELEASED
+
+    def _mark_stopped(self, run: AutomationRun, number: int, status: str) -> None:
+        result = parse_stage_result(number, run.stage_result(number))
+        if result is not None and result.status == "active":
+            result.status = status  # type: ignore[assignment]
+            result.partial = True
+            self._save_result(run, number, result)
+
+    def _has_credits_for(self, unit: Unit) -> bool:
+        if unit.cost_milli == 0:
+            return True
+        with self.db.read() as session:
+            return credits.balance_milli(session, self.account_id) >= unit.cost_milli
+
+    def _pause_for_credits(self, number: int, result: StageResult, unit: Unit) -> RunOutcome:
+        with self.db.read() as session:
+            balance = credits.balance_milli(session, self.account_id)
+        reason = (
+            f"insufficient credits: {unit.label!r} needs {credits.from_milli(unit.cost_milli):g}"
+            f" and the balance is {credits.from_milli(balance):g}; add credits, then resume"
+        )
+        with self.db.write() as session:
+            run = fenced_run(session, self.lease_)
+            self._save_result(run, number, result)
+            self._pause(session, run, number, reason=reason)
+        return RunOutcome.PAUSED
+
+    # ----- waiting -----
+
+    def _wait(self, seconds: float) -> bool:
+        """Wait on the stop event, renewing the lease; False if a stop came first."""
+        deadline = time.monotonic() + seconds
+        while (left := deadline - time.monotonic()) > 0:
+            if self.stop.wait(min(left, HEARTBEAT_INTERVAL_S)):
+                return False
+            with self.db.write() as session:
+                run = fenced_run(session, self.lease_)
+                if run.control_request is not None:
+                    return False
+        return True
+
+    def _between_stages(self, number: int) -> bool:
+        config = self._config()
+        return self._wait(config.between_stage_delay) if config.between_stage_delay else True
+
+    # ----- the end of a run -----
+
+    def _complete(self) -> None:
+        with self.db.write() as session:
+            run = fenced_run(session, self.lease_)
+            run.status = "completed"
+            run.completed_at = run.finished_at = utcnow()
+            self._update_progress(session, run, completed=True)
+            duration = (run.completed_at - run.started_at).total_seconds()
+            self.log.info(
+                session,
+                f"run completed · {credits.from_milli(run.total_credits_used_milli):g} credits"
+                f" · {duration:.1f}s",
+            )
+            release(session, self.lease_)
+
+    def _fail(self, message: str) -> None:
+        try:
+            with self.db.write() as session:
+                run = fenced_run(session, self.lease_)
+                number = run.current_stage
+                self._mark_stopped(run, number, "failed")
+                run.status, run.error_message = "failed", message
+                run.finished_at = utcnow()
+                self.log.error(session, f"run failed: {message}", number)
+                release(session, self.lease_)
+        except LeaseLostError:
+            pass
+
+    # ----- bookkeeping -----
+
+    @property
+    def lease_(self) -> Lease:
+        assert self.lease is not None
+        return self.lease
+
+    def _save_result(self, run: AutomationRun, number: int, result: StageResult) -> None:
+        setattr(run, f"stage_{number}_result", result.model_dump(mode="json"))
+
+    def _update_progress(
+        self, session: Session, run: AutomationRun, completed: bool = False
+    ) -> None:
+        config = session.scalars(
+            select(AutomationConfig).where(AutomationConfig.site_id == run.site_id)
+        ).one()
+        pending = pending_counts(session, run.site_id, config.skip_stage_5)
+        results = {n: parse_stage_result(n, run.stage_result(n)) for n in STAGES}
+        skips = {n: bool(getattr(config, f"skip_stage_{n}")) for n in STAGES}
+        progress = compute_progress(
+            results,
+            pending,
+            self.ratios,
+            skips,
+            int((run.progress or {}).get("percentage", 0)),
+            run_completed=completed,
+        )
+        run.progress = progress.model_dump()

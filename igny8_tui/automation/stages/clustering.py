@@ -1,0 +1,143 @@
+"""Stage 1, Keywords → Clusters: one AI call per batch of keywords, 15 credits a batch."""
+
+from __future__ import annotations
+
+import hashlib
+from collections import Counter
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from igny8_tui.ai.outputs import ClusteringResult, ExistingCluster, KeywordInput
+from igny8_tui.automation.stages.base import Applied, Stage, StageContext, Unit
+from igny8_tui.db.models import Cluster, Keyword
+
+MAX_ATTEMPTS_PER_RUN = 2
+
+
+def _batch_key(keyword_ids: list[int]) -> str:
+    digest = hashlib.sha1(",".join(map(str, sorted(keyword_ids))).encode()).hexdigest()[:16]
+    return f"keywords:{digest}"
+
+
+class ClusteringStage(Stage):
+    number = 1
+    noun = "keywords"
+    processed_field = "keywords_processed"
+    units_per_batch_is_one = True
+
+    def __init__(self, context: StageContext) -> None:
+        super().__init__(context)
+        # A keyword the model leaves out is offered once more, then left for a later run.
+        self._attempts: Counter[int] = Counter()
+
+    def skip_reason(self, pending: int) -> str | None:
+        minimum = self.ctx.settings.min_keywords_to_cluster
+        if pending < minimum:
+            return f"at least {minimum} keywords are needed to cluster ({pending} pending)"
+        return None
+
+    def next_unit(self, session: Session, batch_room: int) -> Unit | None:
+        # Canonical order (volume, then text) so the file's row order cannot change the result.
+        query = (
+            select(Keyword)
+            .where(Keyword.site_id == self.ctx.site_id, Keyword.status == "new")
+            .order_by(Keyword.volume.desc(), Keyword.text_norm)
+        )
+        given_up = [k for k, n in self._attempts.items() if n >= MAX_ATTEMPTS_PER_RUN]
+        if given_up:
+            query = query.where(Keyword.id.not_in(given_up))
+        keywords = session.scalars(query.limit(batch_room)).all()
+        if not keywords:
+            return None
+        batch = [
+            KeywordInput(
+                id=k.id, text=k.text, volume=k.volume, difficulty=k.difficulty, intent=k.intent
+            )
+            for k in keywords
+        ]
+        existing = self._existing_clusters(session)
+        first = keywords[0].text
+        return Unit(
+            key=_batch_key([k.id for k in keywords]),
+            label=f"{len(keywords)} keywords from {first!r}",
+            item_count=len(keywords),
+            cost_milli=self.ctx.costs.clustering_batch,
+            payload=(batch, existing),
+        )
+
+    def _existing_clusters(self, session: Session) -> list[ExistingCluster]:
+        rows = session.execute(
+            select(Cluster.id, Cluster.name, Keyword.text)
+            .join(Keyword, Keyword.cluster_id == Cluster.id)
+            .where(Cluster.site_id == self.ctx.site_id)
+            .order_by(Cluster.id, Keyword.id)
+        ).all()
+        clusters: dict[int, ExistingCluster] = {}
+        for cluster_id, name, text in rows:
+            if cluster_id not in clusters:
+                clusters[cluster_id] = ExistingCluster(id=cluster_id, name=name, keywords=[])
+            clusters[cluster_id].keywords.append(text)
+        return list(clusters.values())
+
+    def call(self, unit: Unit) -> ClusteringResult:
+        batch, existing = unit.payload
+        return self.ctx.provider.cluster_keywords(batch, existing)
+
+    def apply(self, session: Session, unit: Unit, output: Any) -> Applied | None:
+        result: ClusteringResult = output
+        batch: list[KeywordInput] = unit.payload[0]
+        self._attempts.update(k.id for k in batch)
+        by_text = {k.text.casefold(): k.id for k in batch}
+        still_new = set(
+            session.scalars(
+                select(Keyword.id).where(Keyword.id.in_(by_text.values()), Keyword.status == "new")
+            )
+        )
+        if not still_new:
+            return None
+        site_clusters = set(
+            session.scalars(select(Cluster.id).where(Cluster.site_id == self.ctx.site_id))
+        )
+        created = mapped = 0
+        for draft in result.clusters:
+            ids = [by_text[t.casefold()] for t in draft.keywords if t.casefold() in by_text]
+            ids = [i for i in ids if i in still_new]
+            if not ids:
+                continue
+            cluster_id = draft.existing_cluster_id
+            if cluster_id not in site_clusters:
+                cluster = Cluster(
+                    site_id=self.ctx.site_id,
+                    name=draft.name,
+                    description=draft.description,
+                    run_id=self.ctx.run_id,
+                )
+                session.add(cluster)
+                session.flush()
+                cluster_id = cluster.id
+                site_clusters.add(cluster_id)
+                created += 1
+            session.execute(
+                update(Keyword)
+                .where(Keyword.id.in_(ids))
+                .values(status="mapped", cluster_id=cluster_id)
+            )
+            still_new.difference_update(ids)
+            mapped += len(ids)
+        return Applied(
+            counters={"keywords_processed": mapped, "clusters_created": created},
+            charge_milli=self.ctx.costs.clustering_batch,
+            message=f"clustered {mapped} keywords · {created} new clusters",
+        )
+
+    def fail(self, session: Session, unit: Unit, reason: str) -> Applied:
+        # The keywords stay new for a later run; this run does not pick them again.
+        for keyword in unit.payload[0]:
+            self._attempts[keyword.id] = MAX_ATTEMPTS_PER_RUN
+        return Applied(
+            counters={"keywords_processed": unit.item_count},
+            message=f"clustering failed for {unit.item_count} keywords: {reason}",
+            failed=True,
+        )

@@ -1,0 +1,113 @@
+"""Stage 4, Tasks → Content: an AI call per task, 1 credit per 100 words of the article."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from igny8_tui.ai.outputs import ArticleDraft, TaskInput
+from igny8_tui.automation.stages.base import Applied, Stage, Unit
+from igny8_tui.content_html import count_words, sanitize_html
+from igny8_tui.db.models import Content, ContentIdea, Task
+
+MAX_SLUG_LENGTH = 80
+
+
+def slugify(title: str) -> str:
+    slug = re.sub(r"[^a-z0-9]+", "-", title.lower()).strip("-")
+    return slug[:MAX_SLUG_LENGTH].rstrip("-") or "article"
+
+
+def unique_slug(session: Session, site_id: int, title: str) -> str:
+    base = slugify(title)
+    taken = set(
+        session.scalars(
+            select(Content.slug).where(Content.site_id == site_id, Content.slug.like(f"{base}%"))
+        )
+    )
+    slug, n = base, 2
+    while slug in taken:
+        slug, n = f"{base}-{n}", n + 1
+    return slug
+
+
+class ContentStage(Stage):
+    number = 4
+    noun = "tasks"
+    processed_field = "tasks_processed"
+
+    def next_unit(self, session: Session, batch_room: int) -> Unit | None:
+        row = session.execute(
+            select(Task, ContentIdea)
+            .join(ContentIdea, ContentIdea.id == Task.idea_id)
+            .where(Task.site_id == self.ctx.site_id, Task.status == "queued")
+            .order_by(Task.id)
+            .limit(1)
+        ).first()
+        if row is None:
+            return None
+        task, idea = row
+        payload = TaskInput(
+            id=task.id,
+            title=idea.title,
+            description=idea.description,
+            outline=list(idea.outline),
+            target_keywords=list(idea.target_keywords),
+            target_word_count=idea.target_word_count,
+            content_type=idea.content_type,
+            content_structure=idea.content_structure,
+            site_name=self.ctx.site_name,
+        )
+        return Unit(
+            key=f"task:{task.id}",
+            label=idea.title,
+            item_count=1,
+            cost_milli=self.ctx.costs.content(idea.target_word_count),
+            payload=payload,
+        )
+
+    def call(self, unit: Unit) -> ArticleDraft:
+        return self.ctx.provider.content_for_task(unit.payload)
+
+    def apply(self, session: Session, unit: Unit, output: Any) -> Applied | None:
+        draft: ArticleDraft = output
+        task = session.get(Task, unit.payload.id)
+        if task is None or task.status != "queued":
+            return None
+        html = sanitize_html(draft.html)
+        words = count_words(html)
+        session.add(
+            Content(
+                site_id=task.site_id,
+                task_id=task.id,
+                title=draft.title,
+                slug=unique_slug(session, task.site_id, draft.title),
+                html=html,
+                meta_title=draft.meta_title,
+                meta_description=draft.meta_description,
+                word_count=words,
+            )
+        )
+        task.status = "completed"
+        idea = session.get(ContentIdea, task.idea_id)
+        if idea is not None:
+            idea.status = "completed"
+        return Applied(
+            counters={"tasks_processed": 1, "content_created": 1, "total_words": words},
+            charge_milli=self.ctx.costs.content(words),
+            message=f"{draft.title!r} · {words:,} words",
+        )
+
+    def fail(self, session: Session, unit: Unit, reason: str) -> Applied:
+        task = session.get(Task, unit.payload.id)
+        if task is not None:
+            task.status = "failed"
+            task.error = reason
+        return Applied(
+            counters={"tasks_processed": 1},
+            message=f"content failed for {unit.label!r}: {reason}",
+            failed=True,
+        )

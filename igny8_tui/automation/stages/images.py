@@ -1,0 +1,107 @@
+"""Stage 6, Image Prompts → Images: an image per prompt, written under the data directory."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from igny8_tui.ai.outputs import ImageRequest
+from igny8_tui.automation.stages.base import Applied, Stage, Unit
+from igny8_tui.db.models import Image
+
+_EXTENSIONS = {"image/png": "png", "image/jpeg": "jpg"}
+
+
+@dataclass(frozen=True)
+class WrittenImage:
+    path: Path
+    width: int
+    height: int
+
+
+def write_atomically(path: Path, data: bytes) -> None:
+    """Write then rename, so a crash never leaves half an image at `path`."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+class ImagesStage(Stage):
+    number = 6
+    noun = "image prompts"
+    processed_field = "images_processed"
+
+    def next_unit(self, session: Session, batch_room: int) -> Unit | None:
+        image = session.scalars(
+            select(Image)
+            .where(Image.site_id == self.ctx.site_id, Image.status == "pending")
+            .order_by(Image.id)
+            .limit(1)
+        ).first()
+        if image is None:
+            return None
+        request = ImageRequest(
+            id=image.id,
+            kind=image.kind,  # type: ignore[arg-type]
+            position=image.position,
+            prompt=image.prompt,
+        )
+        label = (
+            f"{image.kind.replace('_', '-')} image {image.position} of article {image.content_id}"
+        )
+        return Unit(
+            key=f"image:{image.id}",
+            label=label,
+            item_count=1,
+            cost_milli=self.ctx.costs.image,
+            payload=(request, image.content_id),
+        )
+
+    def call(self, unit: Unit) -> WrittenImage:
+        request, content_id = unit.payload
+        generated = self.ctx.provider.generate_image(request)
+        name = f"{request.position:02d}-{request.kind.replace('_', '-')}"
+        path = (
+            self.ctx.settings.media_dir
+            / self.ctx.site_slug
+            / str(content_id)
+            / f"{name}.{_EXTENSIONS[generated.mime_type]}"
+        )
+        write_atomically(path, generated.data)
+        return WrittenImage(path=path, width=generated.width, height=generated.height)
+
+    def apply(self, session: Session, unit: Unit, output: Any) -> Applied | None:
+        written: WrittenImage = output
+        image = session.get(Image, unit.payload[0].id)
+        if image is None or image.status != "pending":
+            return None
+        image.status = "generated"
+        image.file_path = str(written.path)
+        return Applied(
+            counters={"images_processed": 1, "images_generated": 1},
+            charge_milli=self.ctx.costs.image,
+            message=f"{unit.label} · {written.width}x{written.height}",
+        )
+
+    def fail(self, session: Session, unit: Unit, reason: str) -> Applied:
+        image = session.get(Image, unit.payload[0].id)
+        if image is not None:
+            image.status = "failed"
+            image.error = reason
+        return Applied(
+            counters={"images_processed": 1},
+            message=f"{unit.label} failed: {reason}",
+            failed=True,
+        )

@@ -1,0 +1,19 @@
+"""Constants with meaning, in one place, with their unit in the name."""
+
+from __future__ import annotations
+
+# Hosts and leases
+LEASE_TTL_S = 60.0
+HEARTBEAT_INTERVAL_S = 15.0
+
+# How often a waiting host or a follower re-reads the database
+POLL_INTERVAL_S = 0.5
+
+# Activity log and history
+HISTORY_LIMIT = 20
+DEFAULT_LOG_LINES = 50
+MAX_ERRORS_PER_STAGE_RESULT = 20
+UP_NEXT_ITEMS = 3
+
+# Credits
+ESTIMATE_BUFFER_MULTIPLIER = 1.2
