@@ -1,4 +1,4 @@
-"""Keyword clustering for the local provider: TF-IDF cosine on stemmed terms, centroid linkage."""
+"""Keyword clustering for the local provider: cosine on stemmed-term profiles, centroid linkage."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
-from itertools import pairwise
+from itertools import chain, pairwise
 
 import snowballstemmer
 
@@ -18,6 +18,8 @@ from igny8_tui.ai.outputs import ExistingCluster, KeywordInput
 
 SIMILARITY_THRESHOLD = 0.35
 BIGRAM_WEIGHT = 0.5
+# A term no other keyword uses links nothing; it weighs less so it does not drown the shared ones.
+UNSHARED_TERM_WEIGHT = 0.5
 
 STOPWORDS = frozenset(
     """a about above after again against all am an and any are as at be because been before
@@ -59,7 +61,7 @@ def normalise(text: str) -> list[str]:
 
 
 def is_modifier(word: str) -> bool:
-    """Words that shape a search's intent rather than its topic."""
+    """Words that shape a search's intent or grammar rather than its topic."""
     return word in INTENT_MODIFIERS or word in STOPWORDS or bool(_YEAR.match(word))
 
 
@@ -79,117 +81,126 @@ def keyword_terms(text: str) -> tuple[str, ...]:
     return tuple(sorted(set(stems))) + tuple(sorted(bigrams))
 
 
+@lru_cache(maxsize=16384)
+def _cluster_terms(texts: tuple[str, ...]) -> Counter[str]:
+    """How many keywords of an existing cluster use each term (shared, never mutated)."""
+    return Counter(term for text in texts for term in keyword_terms(text))
+
+
 def canonical_key(keyword: KeywordInput) -> tuple[int, str, int]:
     """The order every computation follows, so input order never changes a result."""
     return (-keyword.volume, keyword.text, keyword.id)
 
 
-WEIGHTING = "binary"
-HAPAX = 0.0
-REFINE = True
+@dataclass
+class _Profile:
+    """A group of keywords as term counts; its vector is the weighted term frequencies."""
+
+    size: int
+    counts: Counter[str]
 
 
-def _idf(documents: Iterable[tuple[str, ...]]) -> dict[str, float]:
-    df: Counter[str] = Counter()
-    n = 0
-    for terms in documents:
-        df.update(terms)
-        n += 1
-    if WEIGHTING == "binary":
-        return {term: 1.0 if count > 1 else HAPAX for term, count in df.items()}
-    if WEIGHTING == "mild":
-        return {term: math.log(1 + n / count) if count > 1 else 0.0 for term, count in df.items()}
-    return {term: math.log((1 + n) / (1 + count)) + 1.0 for term, count in df.items()}
+Scored = tuple[Vector, float]
 
 
-def _unit(vector: Vector) -> Vector:
-    norm = math.sqrt(sum(w * w for w in vector.values())) or 1.0
-    return {t: w / norm for t, w in vector.items() if w}
+class _TermSpace:
+    """Term weights for one clustering call, from the terms of the batch and existing clusters.
+
+    Bigrams weigh less than words; a term used by one keyword only weighs less, as it links
+    nothing; a term spread over many existing clusters weighs less, as it tells them apart badly.
+    """
+
+    def __init__(self, batch: Sequence[_Profile], existing: Sequence[_Profile]) -> None:
+        spread = Counter(chain.from_iterable(p.counts for p in existing))
+        self._damped = {t: 1.0 / (1.0 + math.log(n)) for t, n in spread.items() if n > 1}
+        self._uses = Counter(chain.from_iterable(p.counts for p in chain(batch, existing)))
+
+    def vector(self, profile: _Profile) -> Scored:
+        damped, uses, size = self._damped, self._uses, profile.size
+        vector: Vector = {}
+        for term, count in profile.counts.items():
+            weight = damped.get(term, 1.0) * count / size
+            if " " in term:
+                weight *= BIGRAM_WEIGHT
+            if count == 1 and uses[term] == 1:
+                weight *= UNSHARED_TERM_WEIGHT
+            vector[term] = weight
+        return vector, math.hypot(*vector.values()) or 1.0
 
 
-def _vector(terms: tuple[str, ...], idf: dict[str, float]) -> Vector:
-    return _unit({t: idf[t] * (BIGRAM_WEIGHT if " " in t else 1.0) for t in terms})
+def _cosine(a: Scored, b: Scored) -> float:
+    (va, na), (vb, nb) = a, b
+    if len(va) > len(vb):
+        va, vb = vb, va
+    return sum(w * vb.get(t, 0.0) for t, w in va.items()) / (na * nb)
 
 
-def _add(total: Vector, vector: Vector) -> None:
-    for term, weight in vector.items():
-        total[term] = total.get(term, 0.0) + weight
-
-
-def _cosine(a: Vector, b: Vector) -> float:
-    if len(a) > len(b):
-        a, b = b, a
-    dot = sum(w * b.get(t, 0.0) for t, w in a.items())
-    return dot / (_norm(a) * _norm(b) or 1.0)
-
-
-def _norm(vector: Vector) -> float:
-    return math.sqrt(sum(w * w for w in vector.values()))
-
-
-def _centroid(texts: Iterable[str], idf: dict[str, float]) -> Vector:
-    total: Vector = {}
-    for text in texts:
-        _add(total, _vector(keyword_terms(text), idf))
-    return _unit(total)
-
-
-def _best_existing(
-    vectors: list[Vector], centroids: list[Vector], threshold: float
-) -> list[int | None]:
-    """For each keyword vector, the index of the most similar centroid passing the threshold."""
+def _similarities(
+    vectors: Sequence[Scored], targets: Iterable[tuple[int, Scored]]
+) -> list[dict[int, float]]:
+    """For each vector, its cosine with every target it shares a term with."""
+    terms = set().union(*(vector for vector, _ in vectors))
     postings: dict[str, list[tuple[int, float]]] = defaultdict(list)
-    for index, centroid in enumerate(centroids):
-        for term, weight in centroid.items():
-            postings[term].append((index, weight))
-    best: list[int | None] = []
-    for vector in vectors:
+    for index, (target, norm) in targets:
+        for term in terms.intersection(target):
+            postings[term].append((index, target[term] / norm))
+    result: list[dict[int, float]] = []
+    for vector, norm in vectors:
         dots: dict[int, float] = defaultdict(float)
         for term, weight in vector.items():
-            for index, centroid_weight in postings.get(term, ()):
-                dots[index] += weight * centroid_weight
-        ranked = min(((-dot, index) for index, dot in dots.items()), default=(0.0, None))
-        best.append(ranked[1] if -ranked[0] >= threshold else None)
-    return best
+            for index, target_weight in postings.get(term, ()):
+                dots[index] += weight * target_weight
+        result.append({index: dot / norm for index, dot in dots.items()})
+    return result
 
 
-def _initial_pairs(vectors: list[Vector], threshold: float) -> list[tuple[float, int, int]]:
-    postings: dict[str, list[int]] = defaultdict(list)
-    for index, vector in enumerate(vectors):
-        for term in vector:
-            postings[term].append(index)
+def _most_similar(similarities: dict[int, float]) -> tuple[int, float]:
+    """The most similar target and its similarity; ties go to the lowest index."""
+    index, similarity = min(similarities.items(), key=lambda item: (-item[1], item[0]))
+    return index, similarity
+
+
+def _similar_pairs(vectors: dict[int, Scored], threshold: float) -> list[tuple[float, int, int]]:
+    """(-similarity, i, j) for every pair i < j whose similarity passes the threshold."""
+    postings: dict[str, list[tuple[int, float]]] = defaultdict(list)
+    for index, (vector, norm) in vectors.items():
+        for term, weight in vector.items():
+            postings[term].append((index, weight / norm))
     pairs: list[tuple[float, int, int]] = []
-    for i, vector in enumerate(vectors):
+    for i, (vector, norm) in vectors.items():
         dots: dict[int, float] = defaultdict(float)
         for term, weight in vector.items():
-            for j in postings[term]:
+            for j, other_weight in postings[term]:
                 if j > i:
-                    dots[j] += weight * vectors[j][term]
+                    dots[j] += weight / norm * other_weight
         pairs.extend((-dot, i, j) for j, dot in dots.items() if dot >= threshold)
     return pairs
 
 
-def agglomerate(vectors: list[Vector], threshold: float) -> list[list[int]]:
-    """Centroid-linkage clustering: merge the most similar pair until none passes the threshold.
+def agglomerate(profiles: list[_Profile], space: _TermSpace, threshold: float) -> list[list[int]]:
+    """Centroid linkage: merge the most similar pair of groups until none passes the threshold.
 
-    Ties go to the lowest indices, so the result depends only on the order of `vectors`.
+    Ties go to the lowest indices, so the result depends only on the order of `profiles`.
     """
-    sums = {i: dict(v) for i, v in enumerate(vectors)}
-    members = {i: [i] for i in range(len(vectors))}
-    versions = dict.fromkeys(members, 0)
-    heap = [(sim, i, j, 0, 0) for sim, i, j in _initial_pairs(vectors, threshold)]
+    groups = {i: _Profile(p.size, Counter(p.counts)) for i, p in enumerate(profiles)}
+    vectors = {i: space.vector(p) for i, p in groups.items()}
+    members = {i: [i] for i in groups}
+    versions = dict.fromkeys(groups, 0)
+    heap = [(s, i, j, 0, 0) for s, i, j in _similar_pairs(vectors, threshold)]
     heapq.heapify(heap)
     while heap:
         _, i, j, version_i, version_j = heapq.heappop(heap)
         if versions.get(i) != version_i or versions.get(j) != version_j:
             continue
-        _add(sums[i], sums.pop(j))
+        merged = groups.pop(j)
+        groups[i].size += merged.size
+        groups[i].counts.update(merged.counts)
+        vectors[i] = space.vector(groups[i])
         members[i].extend(members.pop(j))
-        del versions[j]
+        del versions[j], vectors[j]
         versions[i] += 1
         for k in members:
-            similarity = _cosine(sums[i], sums[k])
-            if k != i and similarity >= threshold:
+            if k != i and (similarity := _cosine(vectors[i], vectors[k])) >= threshold:
                 a, b = min(i, k), max(i, k)
                 heapq.heappush(heap, (-similarity, a, b, versions[a], versions[b]))
     return [sorted(group) for _, group in sorted(members.items())]
@@ -197,14 +208,23 @@ def agglomerate(vectors: list[Vector], threshold: float) -> list[list[int]]:
 
 def _describe(keywords: Sequence[KeywordInput]) -> str:
     others = [k.text for k in keywords[1:4]]
-    also = f", including {', '.join(others)}" if others else ""
+    also = f", such as {', '.join(others)}" if others else ""
     noun = "search" if len(keywords) == 1 else "searches"
     return f"{len(keywords)} {noun} about {keywords[0].text}{also}."
 
 
-def _new_group(keywords: list[KeywordInput]) -> KeywordGroup:
+def _group(keywords: list[KeywordInput], existing: ExistingCluster | None) -> KeywordGroup:
     ordered = tuple(sorted(keywords, key=canonical_key))
+    if existing is not None:
+        return KeywordGroup(ordered, existing.id, existing.name, _describe(ordered))
     return KeywordGroup(ordered, None, ordered[0].text[:200], _describe(ordered))
+
+
+def _merged(profiles: Sequence[_Profile]) -> _Profile:
+    counts: Counter[str] = Counter()
+    for profile in profiles:
+        counts.update(profile.counts)
+    return _Profile(len(profiles), counts)
 
 
 def cluster_batch(
@@ -212,61 +232,41 @@ def cluster_batch(
     existing: Sequence[ExistingCluster],
     threshold: float = SIMILARITY_THRESHOLD,
 ) -> list[KeywordGroup]:
-    """Group a batch: keywords first join the most similar existing cluster, the rest cluster."""
+    """Group a batch: keywords join the most similar existing cluster, the rest cluster anew.
+
+    A last pass moves each keyword to whichever cluster, existing or new, it is closest to.
+    """
     keywords = sorted(batch, key=canonical_key)
     clusters = sorted(existing, key=lambda c: c.id)
-    idf = _idf(
-        [keyword_terms(k.text) for k in keywords]
-        + [keyword_terms(text) for c in clusters for text in c.keywords]
-    )
-    vectors = [_vector(keyword_terms(k.text), idf) for k in keywords]
-    centroids = [_centroid(c.keywords, idf) for c in clusters]
-    joined: dict[int, list[KeywordInput]] = defaultdict(list)
-    joined_idx = defaultdict(list)
-    rest: list[int] = []
-    for index, best in enumerate(_best_existing(vectors, centroids, threshold)):
-        if best is None:
-            rest.append(index)
-        else:
-            joined[best].append(keywords[index])
-            joined_idx[best].append(index)
-    groups = [
-        KeywordGroup(tuple(members), clusters[c].id, clusters[c].name, _describe(members))
-        for c, members in sorted(joined.items())
+    singles = [_Profile(1, Counter(keyword_terms(k.text))) for k in keywords]
+    olds = [
+        _Profile(max(len(c.keywords), 1), _cluster_terms(tuple(sorted(c.keywords))))
+        for c in clusters
     ]
-    merged = agglomerate([vectors[i] for i in rest], threshold)
-    new_groups = [[rest[i] for i in group] for group in merged]
-    if REFINE:
-        return _refined(keywords, vectors, clusters, centroids, joined_idx, new_groups)
-    groups.extend(_new_group([keywords[i] for i in group]) for group in new_groups)
-    return groups
-
-
-def _refined(keywords, vectors, clusters, centroids, joined_idx, new_groups):
-    new_centroids = []
-    for group in new_groups:
-        total = {}
+    space = _TermSpace(singles, olds)
+    vectors = [space.vector(p) for p in singles]
+    terms = set().union(*(p.counts for p in singles))
+    candidates = (
+        (i, space.vector(p)) for i, p in enumerate(olds) if not terms.isdisjoint(p.counts)
+    )
+    similarities = _similarities(vectors, candidates)
+    homes: list[int] = [-1] * len(keywords)
+    for i, found in enumerate(similarities):
+        if found and (best := _most_similar(found))[1] >= threshold:
+            homes[i] = best[0]
+    rest = [i for i, home in enumerate(homes) if home < 0]
+    news: list[Scored] = []
+    for group in agglomerate([singles[i] for i in rest], space, threshold):
         for i in group:
-            _add(total, vectors[i])
-        new_centroids.append(_unit(total))
-    candidates = centroids + new_centroids
-    home = {}
-    for c, members in joined_idx.items():
-        for i in members:
-            home[i] = c
-    for g, members in enumerate(new_groups):
-        for i in members:
-            home[i] = len(centroids) + g
-    final = defaultdict(list)
-    for i, vector in enumerate(vectors):
-        best = max(
-            range(len(candidates)), key=lambda c: (_cosine(vector, candidates[c]), c == home[i], -c)
-        )
-        final[best].append(keywords[i])
-    out = []
-    for c, members in sorted(final.items()):
-        if c < len(centroids):
-            out.append(KeywordGroup(tuple(members), clusters[c].id, clusters[c].name, ""))
-        else:
-            out.append(_new_group(members))
-    return out
+            homes[rest[i]] = len(olds) + len(news)
+        news.append(space.vector(_merged([singles[rest[i]] for i in group])))
+    for found, extra in zip(similarities, _similarities(vectors, enumerate(news, len(olds)))):
+        found.update(extra)
+    members: dict[int, list[KeywordInput]] = defaultdict(list)
+    for i, found in enumerate(similarities):
+        best, similarity = _most_similar(found)
+        members[best if similarity > found[homes[i]] else homes[i]].append(keywords[i])
+    return [
+        _group(group, clusters[t] if t < len(clusters) else None)
+        for t, group in sorted(members.items())
+    ]

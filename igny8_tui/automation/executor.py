@@ -17,7 +17,7 @@ from igny8_tui.automation import credits
 from igny8_tui.automation.forecast import PipelineRatios, ratios_for_site
 from igny8_tui.automation.lease import Lease, fenced_run, release, try_claim
 from igny8_tui.automation.logger import AutomationLogger, LogListener
-from igny8_tui.automation.pipeline import pending_counts
+from igny8_tui.automation.pipeline import pending_counts, publishes_without_images
 from igny8_tui.automation.progress import compute_progress
 from igny8_tui.automation.stages import Stage, StageContext, build_stage
 from igny8_tui.automation.stages.base import Applied, Unit
@@ -149,7 +149,7 @@ class RunExecutor:
             costs=self.costs,
             provider=self.provider,
             publisher=self.publisher,
-            publish_without_images=config.skip_stage_5,
+            publish_without_images=publishes_without_images(config),
         )
 
     def _run_stage(self, number: int) -> _StageStop | None:
@@ -158,7 +158,9 @@ class RunExecutor:
             run = session.get(AutomationRun, self.run_id)
             assert run is not None
             existing = parse_stage_result(number, run.stage_result(number))
-            pending = pending_counts(session, self.site_id, config.skip_stage_5)[number]
+            pending = pending_counts(session, self.site_id, publishes_without_images(config))[
+                number
+            ]
         if existing is not None and existing.status in ("completed", "skipped", "failed"):
             return None
         stage = build_stage(number, self._context(config))
@@ -462,7 +464,7 @@ class RunExecutor:
         config = session.scalars(
             select(AutomationConfig).where(AutomationConfig.site_id == run.site_id)
         ).one()
-        pending = pending_counts(session, run.site_id, config.skip_stage_5)
+        pending = pending_counts(session, run.site_id, publishes_without_images(config))
         results = {n: parse_stage_result(n, run.stage_result(n)) for n in STAGES}
         skips = {n: bool(getattr(config, f"skip_stage_{n}")) for n in STAGES}
         progress = compute_progress(

@@ -5,22 +5,32 @@ from __future__ import annotations
 from sqlalchemy import ColumnElement, and_, exists, func, select
 from sqlalchemy.orm import Session
 
-from igny8_tui.db.models import Cluster, Content, ContentIdea, Image, Keyword, Task
+from igny8_tui.db.models import (
+    AutomationConfig,
+    Cluster,
+    Content,
+    ContentIdea,
+    Image,
+    Keyword,
+    Task,
+)
 
 
 def _no_pending_images() -> ColumnElement[bool]:
     return ~exists().where(and_(Image.content_id == Content.id, Image.status == "pending"))
 
 
+def publishes_without_images(config: AutomationConfig) -> bool:
+    """With stage 5 or 6 switched off, articles are published without waiting for images."""
+    return config.skip_stage_5 or config.skip_stage_6
+
+
 def publishable_filter(site_id: int, without_images: bool) -> ColumnElement[bool]:
-    """Draft content whose images are all settled; `without_images` when stage 5 is off."""
-    prompts_ready = Content.has_image_prompts if not without_images else True
-    return and_(
-        Content.site_id == site_id,
-        Content.status == "draft",
-        prompts_ready,
-        _no_pending_images(),
-    )
+    """Draft content ready for stage 7: its images all settled, unless published without."""
+    draft = and_(Content.site_id == site_id, Content.status == "draft")
+    if without_images:
+        return draft
+    return and_(draft, Content.has_image_prompts.is_(True), _no_pending_images())
 
 
 def pending_filters(site_id: int, without_images: bool = False) -> dict[int, ColumnElement[bool]]:

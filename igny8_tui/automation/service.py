@@ -13,7 +13,7 @@ from igny8_tui.automation import credits
 from igny8_tui.automation.forecast import forecast_inputs, ratios_for_site
 from igny8_tui.automation.lease import lease_is_live
 from igny8_tui.automation.logger import AutomationLogger
-from igny8_tui.automation.pipeline import pending_counts, queue_labels
+from igny8_tui.automation.pipeline import pending_counts, publishes_without_images, queue_labels
 from igny8_tui.constants import (
     DEFAULT_LOG_LINES,
     ESTIMATE_BUFFER_MULTIPLIER,
@@ -201,7 +201,7 @@ class AutomationService:
         estimate = self._estimate(session, site, config)
         if estimate.balance < estimate.required_credits:
             raise InsufficientCreditsError(estimate.required_credits, estimate.balance)
-        pending = pending_counts(session, site_id, config.skip_stage_5)
+        pending = pending_counts(session, site_id, publishes_without_images(config))
         snapshot = {f"stage_{n}_initial": pending[n] for n in STAGES}
         snapshot["total_initial_items"] = sum(pending.values())
         run = AutomationRun(
@@ -240,7 +240,7 @@ class AutomationService:
     def pipeline_overview(self, site_id: int) -> PipelineOverview:
         with self.db.read() as session:
             config = self._config_row(session, site_id)
-            pending = pending_counts(session, site_id, config.skip_stage_5)
+            pending = pending_counts(session, site_id, publishes_without_images(config))
             skips = _skips(config)
             return PipelineOverview(
                 site_id=site_id,
@@ -261,7 +261,7 @@ class AutomationService:
             batch_size: int = getattr(config, f"stage_{stage}_batch_size", 1)
             per_unit = batch_size if stage == 1 else 1
             labels = queue_labels(session, site_id, stage, per_unit + UP_NEXT_ITEMS)
-            pending = pending_counts(session, site_id, config.skip_stage_5)[stage]
+            pending = pending_counts(session, site_id, publishes_without_images(config))[stage]
             processed = result.processed_count if result else 0
             batches_run = result.batches_run if result else 0
             done_in_batch = result.batch_items_done if result else 0
@@ -292,7 +292,7 @@ class AutomationService:
             else:
                 run = self._run(session, site_id, run_id)
             config = self._config_row(session, site_id)
-            pending = pending_counts(session, site_id, config.skip_stage_5)
+            pending = pending_counts(session, site_id, publishes_without_images(config))
             return self._progress(run, pending, _skips(config))
 
     def _progress(
@@ -450,7 +450,7 @@ class AutomationService:
         ratios = ratios_for_site(session, site.id, self.settings)
         skips = _skips(config)
         inputs = forecast_inputs(
-            pending_counts(session, site.id, config.skip_stage_5), ratios, skips
+            pending_counts(session, site.id, publishes_without_images(config)), ratios, skips
         )
         costs = self.costs
         per_stage_milli = {
