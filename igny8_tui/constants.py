@@ -15,5 +15,8 @@ DEFAULT_LOG_LINES = 50
 MAX_ERRORS_PER_STAGE_RESULT = 20
 UP_NEXT_ITEMS = 3
 
+# Stage 7 has no batch size in the spec's config; it publishes in batches of this many
+PUBLISH_BATCH_SIZE = 10
+
 # Credits
 ESTIMATE_BUFFER_MULTIPLIER = 1.2

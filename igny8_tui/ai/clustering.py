@@ -177,7 +177,7 @@ def _similar_pairs(vectors: dict[int, Scored], threshold: float) -> list[tuple[f
     return pairs
 
 
-def agglomerate(profiles: list[_Profile], space: _TermSpace, threshold: float) -> list[list[int]]:
+def _agglomerate(profiles: list[_Profile], space: _TermSpace, threshold: float) -> list[list[int]]:
     """Centroid linkage: merge the most similar pair of groups until none passes the threshold.
 
     Ties go to the lowest indices, so the result depends only on the order of `profiles`.
@@ -256,11 +256,12 @@ def cluster_batch(
             homes[i] = best[0]
     rest = [i for i, home in enumerate(homes) if home < 0]
     news: list[Scored] = []
-    for group in agglomerate([singles[i] for i in rest], space, threshold):
+    for group in _agglomerate([singles[i] for i in rest], space, threshold):
         for i in group:
             homes[rest[i]] = len(olds) + len(news)
         news.append(space.vector(_merged([singles[rest[i]] for i in group])))
-    for found, extra in zip(similarities, _similarities(vectors, enumerate(news, len(olds)))):
+    extras = _similarities(vectors, enumerate(news, len(olds)))
+    for found, extra in zip(similarities, extras, strict=True):
         found.update(extra)
     members: dict[int, list[KeywordInput]] = defaultdict(list)
     for i, found in enumerate(similarities):

@@ -57,9 +57,13 @@ _INTENT_CUES: tuple[tuple[Intent, frozenset[str]], ...] = (
     ("navigational", frozenset("login website official app account contact near".split())),
 )
 _LEADING_FILLER = frozenset(
-    "best top cheap cheapest buy diy affordable good great how to what is are a an the when why "
-    "where which can should do does easy simple".split()
+    "best top cheap cheapest buy diy affordable good great easy simple a an the".split()
 )
+_QUESTION_STARTS = frozenset(
+    "how what when why where which who can should do does is are will".split()
+)
+_INFINITIVE_QUESTIONS = frozenset({"how", "when", "where"})
+_VOWELS = frozenset("aeiou")
 _TRAILING_FILLER = frozenset(
     "for beginners beginner near me cost costs price prices pricing ideas review reviews guide "
     "tips online a an the in on of with at and".split()
@@ -99,12 +103,34 @@ def dominant_intent(keywords: Sequence[KeywordInput]) -> Intent:
     return max(INTENT_ORDER, key=lambda intent: (weight[intent], -INTENT_ORDER.index(intent)))
 
 
-def subject(text: str) -> str:
-    """The noun phrase of a keyword: "best cedar raised beds for beginners" -> "cedar raised beds".
+def gerund(verb: str) -> str:
+    """The -ing form of a verb: prune -> pruning, dig -> digging, grow -> growing."""
+    word = verb.lower()
+    if word.endswith("ie"):
+        return word[:-2] + "ying"
+    if word.endswith("e") and not word.endswith(("ee", "ye", "oe")) and len(word) > 2:
+        return word[:-1] + "ing"
+    short_closed = (
+        3 <= len(word) <= 4
+        and word[-1] not in _VOWELS | {"w", "x", "y"}
+        and word[-2] in _VOWELS
+        and word[-3] not in _VOWELS
+    )
+    return word + word[-1] + "ing" if short_closed else word + "ing"
 
-    A comparison keeps its longer side; leading and trailing modifiers go.
+
+def subject(text: str) -> str:
+    """The noun phrase of a keyword, or "" for a question that has none.
+
+    "best cedar raised beds for beginners" -> "cedar raised beds"; "how to prune apple trees"
+    -> "pruning apple trees"; a comparison keeps its longer side.
     """
     words = text.split()
+    lowered = [w.lower() for w in words]
+    if len(words) > 2 and lowered[0] in _INFINITIVE_QUESTIONS and lowered[1] == "to":
+        words = [gerund(words[2]), *words[3:]]
+    elif lowered and lowered[0] in _QUESTION_STARTS:
+        return ""
     for separator in ("vs", "versus", "vs."):
         if separator in words:
             at = words.index(separator)
@@ -115,7 +141,12 @@ def subject(text: str) -> str:
         start += 1
     while end > start and words[end - 1].lower() in _TRAILING_FILLER:
         end -= 1
-    return " ".join(words[start:end]) or text.strip()
+    return " ".join(words[start:end])
+
+
+def topic_of(texts: Sequence[str], fallback: str) -> str:
+    """The subject of the first keyword that has one, else the fallback."""
+    return next((found for text in texts if (found := subject(text))), fallback)
 
 
 def title_case(text: str) -> str:
@@ -299,7 +330,7 @@ _OUTLINES: dict[str, tuple[str, ...]] = {
     "explainer": (
         "The Short Answer",
         "Understanding the Basics of {T}",
-        "How {T} Works in Practice",
+        "{T} in Practice",
         "Pros and Cons to Weigh",
         "Myths and Misconceptions",
         "When to Consider {T}",
@@ -422,17 +453,18 @@ def _idea_candidates(
 def _idea(
     plan: _IdeaPlan, primary: KeywordInput, cluster: ClusterInput, target_word_count: int, part: int
 ) -> IdeaDraft:
-    topic = subject(primary.text)
+    by_volume = sorted(cluster.keywords, key=lambda k: (-k.volume, k.text))
+    topic = subject(primary.text) or topic_of([k.text for k in by_volume], cluster.name)
     rng = seeded_rng("idea", cluster.name, plan.title, primary.text)
     outline = outline_for(plan.content_structure, topic, rng)
     title = plan.title.replace("{T}", title_case(topic)).replace("{N}", str(len(outline)))
     if part > 1:
         title = f"{title} (Part {part})"
-    others = [k.text for k in sorted(cluster.keywords, key=lambda k: (-k.volume, k.text))]
-    keywords = [primary.text, *(text for text in others if text != primary.text)]
+    others = [k.text for k in by_volume if k.text != primary.text]
+    keywords = [primary.text, *others]
     return IdeaDraft(
         title=title[:300],
-        description=f"{plan.pitch} Targets \u201c{primary.text}\u201d for {cluster.site_name}.",
+        description=f"{plan.pitch} Targets \u201c{primary.text}\u201d.",
         content_type=plan.content_type,
         content_structure=plan.content_structure,
         outline=outline,
@@ -464,31 +496,29 @@ def ideas_for_cluster(
 # ----- articles -----
 
 _INTRO_OPENERS = (
-    "If you have been searching for {kw}, you are in the right place.",
+    "If you have been searching for “{kw}”, you are in the right place.",
     "Few subjects cause as much confusion as {topic}, yet the essentials are easy to learn.",
-    "Getting {topic} right makes a real difference, and this {kind} shows you how.",
-    "Whether you are just starting out or refining what you already do, {topic} is worth "
-    "understanding properly.",
+    "Getting the details of {topic} right makes a real difference, and this {kind} shows you how.",
+    "Whether you are just starting out or refining what you already do, it pays to understand "
+    "{topic} properly.",
 )
 _INTRO_MAPS = (
-    "This {kind} covers everything from \u201c{first}\u201d to \u201c{last}\u201d.",
-    "Below, we move from \u201c{first}\u201d through to \u201c{last}\u201d, one step at a time.",
-    "We start with \u201c{first}\u201d and finish with \u201c{last}\u201d, so you can jump to "
-    "whatever you need.",
+    "This {kind} covers everything from “{first}” to “{last}”.",
+    "Below, we move from “{first}” through to “{last}”, one step at a time.",
+    "We start with “{first}” and finish with “{last}”, so you can jump to whatever you need.",
 )
 _SECTION_OPENERS = (
-    "The idea behind \u201c{heading}\u201d is simple: get the fundamentals right and the rest "
-    "follows.",
-    "When it comes to {topic}, \u201c{heading}\u201d is where many people either succeed or stall.",
-    "Let us look at \u201c{heading}\u201d in practical terms.",
-    "\u201c{heading}\u201d deserves a closer look, especially if {kw} is new to you.",
-    "Before going further, it helps to be clear about what \u201c{heading}\u201d means for you.",
-    "This part of the {kind} focuses on \u201c{heading}\u201d and what it changes in practice.",
+    "The idea behind “{heading}” is simple: get the fundamentals right and the rest follows.",
+    "When it comes to {topic}, “{heading}” is where many people either succeed or stall.",
+    "Let us look at “{heading}” in practical terms.",
+    "“{heading}” deserves a closer look, especially if {topic} is new to you.",
+    "Before going further, it helps to be clear about what “{heading}” means for you.",
+    "This part of the {kind} focuses on “{heading}” and what it changes in practice.",
 )
 _BODY = (
     "A little planning goes a long way here.",
-    "Many readers searching for {kw} want practical answers rather than theory, so we keep "
-    "things concrete.",
+    "Many readers searching for “{kw}” want practical answers rather than theory, so we "
+    "keep things concrete.",
     "Start by looking at what you already have and what you actually need.",
     "Small, consistent steps tend to beat one big push.",
     "If you are new to {topic}, focus on the basics before anything else.",
@@ -497,7 +527,7 @@ _BODY = (
     "than a rule.",
     "People with years of experience often give the same advice: keep it simple and stay "
     "consistent.",
-    "Think about {kw} in terms of time, cost and effort, and decide which of the three matters "
+    "Think about {topic} in terms of time, cost and effort, and decide which of the three matters "
     "most to you.",
     "A common mistake is to rush this stage and then spend weeks fixing the results.",
     "Take a moment to check the details, since they are easy to overlook when you are busy.",
@@ -514,31 +544,34 @@ _BODY = (
     "There is rarely a single right answer, but there are plenty of avoidable mistakes.",
     "Budget a little extra time for the unexpected.",
     "The same principles apply whether you are working at a small or a large scale.",
-    "Consider how {kw} fits into your wider plans rather than treating it in isolation.",
+    "Consider where {topic} sits in your wider plans rather than treating it in isolation.",
     "Good preparation makes every later step easier.",
     "Once the basics are in place, you can refine the details with confidence.",
     "Be realistic about how much upkeep you are willing to take on.",
     "Reliable information beats guesswork, so check a trusted source when in doubt.",
     "A short checklist can save you from repeating the same mistakes.",
-    "Seasoned practitioners of {topic} rarely chase shortcuts; they build habits instead.",
-    "You do not need expensive equipment to get good results with {kw}.",
+    "Seasoned fans of {topic} rarely chase shortcuts; they build habits instead.",
+    "You do not need expensive equipment to get good results with {topic}.",
     "Patience is underrated, and it pays off more often than not.",
     "Keep an eye on the small signals, because they usually appear before the big problems do.",
     "What works for one person may need adjusting for another, and that is perfectly normal.",
     "Try to understand why each step matters, not just what to do.",
     "Even a modest improvement here can make the whole project more enjoyable.",
+    "People who look up “{kw}” usually want to know where to start, and this is a good place.",
+    "Interest in “{kw}” rises and falls through the year, so it pays to plan ahead.",
 )
 _COMMERCIAL_BODY = (
     "Compare at least two or three options before you decide.",
     "Price is only part of the story; durability and support matter just as much.",
     "Reviews are most useful when they come from people with needs similar to yours.",
     "The most popular choice is not always the best fit for your situation.",
-    "Look closely at what is included, since extras can change the real value of {kw}.",
+    "Look closely at what is included, since extras can change the real value of an option.",
     "A slightly higher upfront cost can pay for itself if the option lasts longer.",
+    "Shoppers comparing options for “{kw}” should look past the headline price.",
 )
 _TRANSACTIONAL_BODY = (
     "Check delivery times and return policies before you place an order.",
-    "Prices for {kw} can vary a lot between sellers, so it pays to shop around.",
+    "Prices for “{kw}” can vary a lot between sellers, so it pays to shop around.",
     "Set a budget first, then look for the best option within it.",
     "Bundles can be good value, but only if you will use everything in them.",
     "Seasonal sales are often the best time to buy.",
@@ -549,7 +582,7 @@ _LIST_ITEMS = (
     "Set a realistic budget and stick to it",
     "Write down what you try and what happens",
     "Start small, then scale up what works",
-    "Compare at least two {kw} options side by side",
+    "Compare at least two options side by side",
     "Ask someone with experience for a second opinion",
     "Keep the tools you need close at hand",
     "Review your progress every few weeks",
@@ -559,9 +592,9 @@ _LIST_ITEMS = (
     "Plan around the time you really have",
 )
 _CONCLUSION_OPENERS = (
-    "In short, {topic} rewards patience and a clear plan.",
+    "In short, success with {topic} comes down to patience and a clear plan.",
     "All in all, the key to {topic} is to start simple and improve step by step.",
-    "To sum up, {kw} is easier than it looks once you know where to focus.",
+    "To sum up, {topic} is far less daunting once you know where to focus.",
 )
 _CONCLUSION = (
     "Use the sections above as a checklist, and come back to them whenever you need a refresher.",
@@ -576,7 +609,7 @@ _FILLERS: dict[int, tuple[str, ...]] = {
     3: ("Patience pays off.", "Keep it simple.", "Details matter here."),
     4: ("Start small and build.", "Check twice, act once."),
     5: ("Small changes add up quickly.", "Good habits make this easier."),
-    6: ("Take your time with this step.", "Progress beats perfection every time."),
+    6: ("Take your time with this step.", "Steady progress beats perfection every time."),
     7: ("A little preparation saves a lot later.",),
     8: ("It is better to start simple than never.",),
     9: ("Most people find this easier than they first expected.",),
@@ -616,7 +649,7 @@ class _Writer:
         )
         self.keywords = task.target_keywords or [task.title]
         self.slots = {
-            "topic": subject(self.keywords[0]),
+            "topic": topic_of(self.keywords, task.title),
             "title": task.title,
             "site": task.site_name or "our site",
             "kind": task.content_type or "guide",
@@ -646,11 +679,12 @@ class _Writer:
             sentence = queue.pop(0) if queue else self._fitting(deck, budget)
             words = word_count(sentence) if sentence else 0
             if not sentence or words > budget:
-                sentences += self._fillers(budget)
                 break
             sentences.append(sentence)
             budget -= words
-        return sentences
+        if budget == 1 and sentences:
+            budget += word_count(sentences.pop())
+        return sentences + self._fillers(budget)
 
     def _fitting(self, deck: _Deck, budget: int) -> str:
         for _ in range(SENTENCE_LOOKAHEAD):
@@ -669,6 +703,9 @@ class _Writer:
             budget -= size
         return sentences
 
+    def pick(self, templates: Sequence[str]) -> str:
+        return self.rng.choice(templates)
+
     def list_items(self, count: int) -> list[str]:
         return [self.realise(self.items.deal()) for _ in range(count)]
 
@@ -684,12 +721,10 @@ class _Writer:
 
 def _shares(total: int, weights: Sequence[float]) -> list[int]:
     """Split `total` words into parts of at least one word each, roughly by weight."""
-    spare = total - len(weights)
-    raw = [spare * w / sum(weights) for w in weights]
+    raw = [(total - len(weights)) * w / sum(weights) for w in weights]
     shares = [1 + int(r) for r in raw]
-    for i in sorted(range(len(raw)), key=lambda i: (int(raw[i]) - raw[i], i))[
-        : total - sum(shares)
-    ]:
+    by_remainder = sorted(range(len(raw)), key=lambda i: (int(raw[i]) - raw[i], i))
+    for i in by_remainder[: total - sum(shares)]:
         shares[i] += 1
     return shares
 
@@ -704,16 +739,12 @@ def _section(writer: _Writer, heading: str, budget: int) -> list[str]:
     if budget >= MIN_LIST_SECTION_WORDS and writer.rng.random() < LIST_CHANCE:
         items = writer.list_items(writer.rng.randint(3, 5))
     listed = sum(word_count(item) for item in items)
-    sentences = writer.fill(budget - listed, _pick(writer, _SECTION_OPENERS), writer.body, heading)
+    sentences = writer.fill(budget - listed, [writer.pick(_SECTION_OPENERS)], writer.body, heading)
     paragraphs = [_p(text) for text in writer.paragraphs(sentences)]
     if items:
         bullets = "".join(f"<li>{html.escape(item, quote=False)}</li>" for item in items)
         paragraphs.insert(1, f"<ul>{bullets}</ul>")
     return parts + paragraphs
-
-
-def _pick(writer: _Writer, templates: Sequence[str]) -> list[str]:
-    return [writer.rng.choice(templates)]
 
 
 def article_html(task: TaskInput) -> str:
@@ -722,7 +753,7 @@ def article_html(task: TaskInput) -> str:
     An intro, each outline heading as an <h2> with its paragraphs (sometimes a list), and a
     closing paragraph; headings count towards the total.
     """
-    topic = subject(task.target_keywords[0]) if task.target_keywords else task.title
+    topic = topic_of(task.target_keywords, task.title)
     headings = task.outline or outline_for(
         task.content_structure, topic, seeded_rng("outline", task.title)
     )
@@ -738,12 +769,12 @@ def article_html(task: TaskInput) -> str:
         budget, [INTRO_SHARE, *[1.0 / len(headings)] * len(headings), CONCLUSION_SHARE]
     )
     intro = writer.fill(
-        shares[0], [*_pick(writer, _INTRO_OPENERS), *_pick(writer, _INTRO_MAPS)], writer.body
+        shares[0], [writer.pick(_INTRO_OPENERS), writer.pick(_INTRO_MAPS)], writer.body
     )
     blocks = [_p(text) for text in writer.paragraphs(intro)]
     for heading, share in zip(headings, shares[1:-1], strict=True):
         blocks += _section(writer, heading, share)
-    closing = writer.fill(shares[-1], _pick(writer, _CONCLUSION_OPENERS), writer.conclusion)
+    closing = writer.fill(shares[-1], [writer.pick(_CONCLUSION_OPENERS)], writer.conclusion)
     blocks.append(_p(" ".join(closing)))
     return sanitize_html("\n".join(blocks))
 
@@ -757,27 +788,26 @@ def _clip(text: str, limit: int) -> str:
 
 
 def meta_description(task: TaskInput) -> str:
-    """A 120 to 160 character summary built from the title, keywords and outline."""
+    """A 120 to 160 character summary built from the keyword, outline and site."""
     keyword = task.target_keywords[0] if task.target_keywords else task.title
+    covers = " and ".join(heading.lower().rstrip("?.!") for heading in task.outline[:2])
     sentences = [
-        f"{task.title}: a practical {task.content_type or 'guide'} on {keyword}.",
-        *(f"Covers {heading[0].lower()}{heading[1:]}." for heading in task.outline[:2]),
+        f"A practical {task.content_type or 'guide'} on {keyword}.",
+        f"Covers {covers}." if covers else "",
         "Clear steps, honest trade-offs and tips you can put to use today.",
         f"Written for readers of {task.site_name or 'our site'} who want results.",
         "Read on to find what works and what to skip.",
+        "Practical, honest and easy to follow.",
+        "Start today.",
     ]
     text = ""
-    for sentence in sentences:
+    for sentence in filter(None, sentences):
+        longer = f"{text} {sentence}".strip()
+        if len(longer) <= META_DESCRIPTION_MAX_CHARS:
+            text = longer
         if len(text) >= META_DESCRIPTION_MIN_CHARS:
-            break
-        text = f"{text} {sentence}".strip()
-    if len(text) <= META_DESCRIPTION_MAX_CHARS:
-        return text
-    cut = text[: META_DESCRIPTION_MAX_CHARS - 3]
-    space = cut.rfind(" ")
-    if space >= META_DESCRIPTION_MIN_CHARS:
-        cut = cut[:space].rstrip(" ,;:.")
-    return f"{cut}..."
+            return text
+    return _clip(" ".join(filter(None, sentences)), META_DESCRIPTION_MAX_CHARS - 3) + "..."
 
 
 def write_article(task: TaskInput) -> ArticleDraft:
@@ -816,7 +846,7 @@ _LIGHTING = (
 
 def image_prompts(content: ContentInput, count: int) -> list[ImagePromptDraft]:
     """A featured prompt for the whole article, then one per H2 heading in order (cycling)."""
-    topic = subject(content.keywords[0]) if content.keywords else content.title
+    topic = topic_of(content.keywords, content.title)
     rng = seeded_rng("prompts", content.title, content.headings, content.keywords)
     featured = (
         f"Wide hero image, {rng.choice(_STYLES).lower()} of {topic} for the article "

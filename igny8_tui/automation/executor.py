@@ -13,7 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from igny8_tui.ai.provider import Provider, ProviderError
-from igny8_tui.automation import credits
+from igny8_tui.automation import credits, pipeline
 from igny8_tui.automation.forecast import PipelineRatios, ratios_for_site
 from igny8_tui.automation.lease import Lease, fenced_run, release, try_claim
 from igny8_tui.automation.logger import AutomationLogger, LogListener
@@ -207,7 +207,7 @@ class RunExecutor:
     def _process_units(
         self, number: int, stage: Stage, result: StageResult, config: AutomationConfig
     ) -> _StageStop | None:
-        batch_size: int = getattr(config, f"stage_{number}_batch_size")
+        batch_size = pipeline.batch_size(config, number)
         segment_start, base_elapsed = time.monotonic(), result.time_elapsed
         while True:
             stop = self._acknowledge_stop(number)

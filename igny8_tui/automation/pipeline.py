@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy import ColumnElement, and_, exists, func, select
 from sqlalchemy.orm import Session
 
+from igny8_tui.constants import PUBLISH_BATCH_SIZE
 from igny8_tui.db.models import (
     AutomationConfig,
     Cluster,
@@ -18,6 +19,13 @@ from igny8_tui.db.models import (
 
 def _no_pending_images() -> ColumnElement[bool]:
     return ~exists().where(and_(Image.content_id == Content.id, Image.status == "pending"))
+
+
+def batch_size(config: AutomationConfig, stage: int) -> int:
+    if stage == 7:
+        return PUBLISH_BATCH_SIZE
+    size: int = getattr(config, f"stage_{stage}_batch_size")
+    return size
 
 
 def publishes_without_images(config: AutomationConfig) -> bool:

@@ -9,7 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from igny8_tui.automation import credits
+from igny8_tui.automation import credits, pipeline
 from igny8_tui.automation.forecast import forecast_inputs, ratios_for_site
 from igny8_tui.automation.lease import lease_is_live
 from igny8_tui.automation.logger import AutomationLogger
@@ -258,7 +258,7 @@ class AutomationService:
             config = self._config_row(session, site_id)
             stage = run.current_stage
             result = parse_stage_result(stage, run.stage_result(stage))
-            batch_size: int = getattr(config, f"stage_{stage}_batch_size", 1)
+            batch_size = pipeline.batch_size(config, stage)
             per_unit = batch_size if stage == 1 else 1
             labels = queue_labels(session, site_id, stage, per_unit + UP_NEXT_ITEMS)
             pending = pending_counts(session, site_id, publishes_without_images(config))[stage]

@@ -1,0 +1,59 @@
+"""The offline `local` provider: real clustering, intent-shaped writing and Pillow images."""
+
+from __future__ import annotations
+
+from igny8_tui.ai.clustering import cluster_batch
+from igny8_tui.ai.imaging import IMAGE_SIZES, render_png
+from igny8_tui.ai.outputs import (
+    ArticleDraft,
+    ClusterDraft,
+    ClusteringResult,
+    ClusterInput,
+    ContentInput,
+    ExistingCluster,
+    GeneratedImage,
+    IdeasResult,
+    ImagePromptsResult,
+    ImageRequest,
+    KeywordInput,
+    TaskInput,
+)
+from igny8_tui.ai.writing import ideas_for_cluster, image_prompts, write_article
+
+
+class LocalProvider:
+    """Deterministic and offline: the same input always gives the same output, at no cost."""
+
+    name = "local"
+
+    def cluster_keywords(
+        self, batch: list[KeywordInput], existing: list[ExistingCluster]
+    ) -> ClusteringResult:
+        drafts = [
+            ClusterDraft(
+                name=group.name,
+                description=group.description,
+                keywords=[keyword.text for keyword in group.keywords],
+                existing_cluster_id=group.existing_cluster_id,
+            )
+            for group in cluster_batch(batch, existing)
+        ]
+        return ClusteringResult(clusters=drafts)
+
+    def ideas_for_cluster(self, cluster: ClusterInput, count: int) -> IdeasResult:
+        return IdeasResult(ideas=ideas_for_cluster(cluster, count))
+
+    def content_for_task(self, task: TaskInput) -> ArticleDraft:
+        return write_article(task)
+
+    def image_prompts_for_content(self, content: ContentInput, count: int) -> ImagePromptsResult:
+        return ImagePromptsResult(prompts=image_prompts(content, count))
+
+    def generate_image(self, request: ImageRequest) -> GeneratedImage:
+        width, height = IMAGE_SIZES[request.kind]
+        return GeneratedImage(
+            data=render_png(request.prompt, (width, height)),
+            mime_type="image/png",
+            width=width,
+            height=height,
+        )
