@@ -57,7 +57,9 @@ def main() -> None:
     keyword_csv(csv, args.keywords)
     runtime.workspace.import_keywords(site.id, csv)
     runtime.workspace.add_credits(10_000_000)
-    runtime.service.update_config(site.id, ConfigUpdate(within_stage_delay=0, between_stage_delay=0))
+    runtime.service.update_config(
+        site.id, ConfigUpdate(within_stage_delay=0, between_stage_delay=0)
+    )
     run_id = runtime.service.run_now(site.id).run_id
     started = time.perf_counter()
     outcome = runtime.executor(run_id, threading.Event()).execute()

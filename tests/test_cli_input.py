@@ -52,20 +52,27 @@ def test_duplicate_keywords_are_merged(home: Path, site: str) -> None:
     csv.write_text("keyword,volume\nRaised Beds,100\nraised  beds,300\ncompost bins,50\n")
     result = run_igny8(home, "keywords", "import", "--site", site, str(csv), "--json")
     assert json.loads(result.stdout) | {"site": ""} == {
-        "site": "", "rows": 3, "added": 2, "merged": 1
+        "site": "",
+        "rows": 3,
+        "added": 2,
+        "merged": 1,
     }
     again = run_igny8(home, "keywords", "import", "--site", site, str(csv), "--json")
     assert json.loads(again.stdout)["added"] == 0
     listed = json.loads(run_igny8(home, "keywords", "list", "--site", site, "--json").stdout)
     assert [(k["keyword"], k["volume"]) for k in listed] == [
-        ("Raised Beds", 300), ("compost bins", 50)
+        ("Raised Beds", 300),
+        ("compost bins", 50),
     ]
 
 
 @pytest.mark.parametrize(
     ("assignment", "expected"),
     [
-        ("stage_4_batch_size=0", "stage_4_batch_size=0: Input should be greater than or equal to 1"),
+        (
+            "stage_4_batch_size=0",
+            "stage_4_batch_size=0: Input should be greater than or equal to 1",
+        ),
         ("stage_1_batch_size=many", "stage_1_batch_size=many: Input should be a valid integer"),
         ("frequency=hourly", "frequency=hourly: Input should be 'daily', 'weekly' or 'monthly'"),
         ("scheduled_time=25:00", "scheduled_time=25:00: Input should be in a valid time format"),
@@ -79,9 +86,7 @@ def test_a_bad_config_value_changes_nothing(
     home: Path, site: str, assignment: str, expected: str
 ) -> None:
     before = run_igny8(home, "config", "show", "--site", site, "--json").stdout
-    result = run_igny8(
-        home, "config", "set", "--site", site, "stage_2_batch_size=7", assignment
-    )
+    result = run_igny8(home, "config", "set", "--site", site, "stage_2_batch_size=7", assignment)
     assert result.returncode == 2
     assert result.stderr.startswith(f"igny8: error: {expected}")
     assert run_igny8(home, "config", "show", "--site", site, "--json").stdout == before
@@ -89,8 +94,16 @@ def test_a_bad_config_value_changes_nothing(
 
 def test_config_set_validates_and_stores_every_value(home: Path, site: str) -> None:
     result = run_igny8(
-        home, "config", "set", "--site", site, "stage_4_batch_size=3", "skip_stage_6=true",
-        "scheduled_time=06:30", "frequency=weekly", "--json",
+        home,
+        "config",
+        "set",
+        "--site",
+        site,
+        "stage_4_batch_size=3",
+        "skip_stage_6=true",
+        "scheduled_time=06:30",
+        "frequency=weekly",
+        "--json",
     )
     assert result.returncode == 0, result.stderr
     shown = json.loads(run_igny8(home, "config", "show", "--site", site, "--json").stdout)

@@ -11,5 +11,5 @@ def build_provider(settings: Settings) -> Provider:
     if settings.ai_provider == "local":
         from igny8_tui.ai.local import LocalProvider
 
-        return LocalProvider()
+        return LocalProvider(latency_s=settings.local_latency_ms / 1000)
     raise InvalidInputError(f"ai_provider: unknown provider {settings.ai_provider!r} (use 'local')")
