@@ -20,7 +20,7 @@ from igny8_tui.automation.executor import RunOutcome
 from igny8_tui.automation.foreground import host_until_done
 from igny8_tui.automation.lease import host_identity
 from igny8_tui.cli_output import render
-from igny8_tui.constants import DEFAULT_LOG_LINES, POLL_INTERVAL_S
+from igny8_tui.constants import DAEMON_MAX_RUNS, DEFAULT_LOG_LINES, POLL_INTERVAL_S
 from igny8_tui.errors import AlreadyRunningError, Igny8Error, InvalidInputError
 from igny8_tui.runtime import Runtime
 from igny8_tui.schemas import ConfigUpdate, RunSummary
@@ -289,10 +289,14 @@ class _ProgressLine:
 
 @cli.command()
 @site_option
+@click.option("--detach", is_flag=True, help="Only create the run, for a daemon or dashboard.")
 @command(role="run")
-def run(state: State, site_ref: str) -> None:
+def run(state: State, site_ref: str, detach: bool) -> None:
     """Start a run and execute it here until it ends; Ctrl-C pauses it."""
     site_id = state.site_id(site_ref)
+    if detach:
+        state.emit(state.runtime.service.run_now(site_id), "started")
+        return
     line = _ProgressLine(state, site_id)
     run_id = _start_or_adopt(state, site_id, line)
     stop = threading.Event()
@@ -304,9 +308,7 @@ def run(state: State, site_ref: str) -> None:
                 run_id,
                 lambda: state.runtime.executor(run_id, stop),
                 stop,
-                on_pause=lambda reason: line.notice(
-                    f"paused: {reason} — `igny8 resume --site {site_ref}` continues it here"
-                ),
+                notice=line.notice,
             )
         ),
         name=f"run-{run_id}",
@@ -327,7 +329,7 @@ def _start_or_adopt(state: State, site_id: int, line: _ProgressLine) -> int:
     """A new run, or the site's active run when no live host is executing it."""
     service = state.runtime.service
     try:
-        started = service.run_now(site_id)
+        started = service.run_now(site_id, host=state.runtime.actor)
     except AlreadyRunningError:
         active = service.current_run(site_id)
         if active is None or active.host is not None:
@@ -358,6 +360,14 @@ def _finish_run(state: State, site_id: int, run_id: int, outcome: RunOutcome) ->
     if outcome is RunOutcome.PAUSED:
         click.echo(f"igny8: run {run_id} paused: {summary.pause_reason}", err=True)
         sys.exit(EXIT_INTERRUPTED)
+    if outcome is RunOutcome.RELEASED:
+        click.echo(f"igny8: stopped following run {run_id}; it goes on elsewhere", err=True)
+        sys.exit(EXIT_INTERRUPTED)
+    if outcome is RunOutcome.LOST:
+        click.echo(
+            f"igny8: run {run_id}: this host lost its lease; another host took over", err=True
+        )
+        sys.exit(EXIT_RUN_NOT_COMPLETED)
     reason = summary.error_message or outcome.value
     click.echo(f"igny8: run {run_id} {summary.status}: {reason}", err=True)
     sys.exit(EXIT_RUN_NOT_COMPLETED)
@@ -407,8 +417,13 @@ def estimate(state: State, site_ref: str) -> None:
 @site_option
 @command()
 def history(state: State, site_ref: str) -> None:
-    """The last 20 runs."""
-    state.emit(state.runtime.service.history(state.site_id(site_ref)), "history")
+    """The last 20 runs, and scheduled runs that were due but not started."""
+    site_id = state.site_id(site_ref)
+    service = state.runtime.service
+    state.emit(
+        {"runs": service.history(site_id), "not_started": service.schedule_notes(site_id)},
+        "history",
+    )
 
 
 @cli.command()
@@ -421,21 +436,33 @@ def logs(state: State, site_ref: str, run_id: int | None, lines: int, follow: bo
     """The activity log of a run."""
     site_id = state.site_id(site_ref)
     service = state.runtime.service
-    entries = service.logs(site_id, run_id, lines)
     if not follow:
-        state.emit(entries, "logs")
+        state.emit(service.logs(site_id, run_id, lines), "logs")
         return
-    run_id = run_id or (entries[-1].run_id if entries else None)
-    last_id = entries[-1].id if entries else 0
-    for entry in entries:
-        state.emit(entry, "log")
+    run_id = run_id or _run_to_follow(state, site_id)
+    last_id = 0
+    backlog = lines
     while True:
-        for entry in service.logs(site_id, run_id, 1000, after_id=last_id):
+        for entry in service.logs(site_id, run_id, backlog, after_id=last_id):
             state.emit(entry, "log")
             last_id = entry.id
+        backlog = 100_000
         active = service.current_run(site_id)
         if active is None or active.run_id != run_id:
+            for entry in service.logs(site_id, run_id, backlog, after_id=last_id):
+                state.emit(entry, "log")
             return
+        time.sleep(POLL_INTERVAL_S)
+
+
+def _run_to_follow(state: State, site_id: int) -> int:
+    """The site's active run, else its latest; with no run yet, wait for the first."""
+    service = state.runtime.service
+    while True:
+        active = service.current_run(site_id)
+        latest = active or next(iter(service.history(site_id, limit=1)), None)
+        if latest is not None:
+            return latest.run_id
         time.sleep(POLL_INTERVAL_S)
 
 
@@ -471,6 +498,40 @@ def resume(state: State, site_ref: str) -> None:
 def cancel(state: State, site_ref: str) -> None:
     """Cancel the site's active run after the current item."""
     _control(state, site_ref, "cancel")
+
+
+# ----- hosting -----
+
+
+@cli.command()
+@click.option(
+    "--max-runs", type=click.IntRange(1, 64), default=DAEMON_MAX_RUNS, help="Runs at once."
+)
+@click.option("--json-logs", is_flag=True, help="One JSON document per log line.")
+@command(role="daemon")
+def daemon(state: State, max_runs: int, json_logs: bool) -> None:
+    """Host runs headless until stopped: queued, resumed, stuck and scheduled runs.
+
+    SIGINT/SIGTERM: finish the item in hand, release the runs, exit 0. A second signal exits
+    at once, leaving the leases to expire."""
+    from igny8_tui.automation.host import Host
+    from igny8_tui.host_logging import activity_to, host_logger
+
+    logger = host_logger(json_logs)
+    stop = threading.Event()
+
+    def on_signal(signum: int, frame: object) -> None:
+        if stop.is_set():
+            logger.warning("second signal: exiting at once; leases expire on their own")
+            os._exit(128 + signum)
+        logger.info("signal %s: finishing the items in hand, then exiting", signum)
+        stop.set()
+
+    signal.signal(signal.SIGINT, on_signal)
+    signal.signal(signal.SIGTERM, on_signal)
+    state.runtime.db  # noqa: B018 - open (and create) the database before serving
+    host = Host(state.runtime, logger, max_runs=max_runs, listener=activity_to(logger))
+    host.serve(stop)
 
 
 def main() -> None:

@@ -47,8 +47,15 @@ def _run(run: RunSummary) -> str:
         lines.append(f"paused: {run.pause_reason}")
     if run.error_message:
         lines.append(f"error: {run.error_message}")
-    if run.host:
+    if run.host_state == "hosted":
         lines.append(f"hosted by {run.host} · last heartbeat {_time(run.heartbeat_at)}")
+    elif run.host_state == "stuck":
+        lines.append(
+            f"stuck: its host stopped heart-beating {run.seconds_since_heartbeat:.0f}s ago;"
+            " the next host to start (igny8 daemon, igny8 run, the dashboard) recovers it"
+        )
+    elif run.host_state == "waiting":
+        lines.append("waiting for a host: start `igny8 daemon` or `igny8 run --site ...`")
     return "\n".join(lines)
 
 
@@ -107,7 +114,9 @@ def _estimate(data: Estimate) -> str:
     )
 
 
-def _history(runs: list[RunSummary]) -> str:
+def _history(data: dict[str, Any]) -> str:
+    runs: list[RunSummary] = data["runs"]
+    notes: list[LogEntry] = data["not_started"]
     rows = [
         (
             r.run_id,
@@ -120,7 +129,10 @@ def _history(runs: list[RunSummary]) -> str:
         )
         for r in runs
     ]
-    return table(("run", "trigger", "status", "started", "duration", "credits", "items"), rows)
+    text = table(("run", "trigger", "status", "started", "duration", "credits", "items"), rows)
+    if notes:
+        text += "\n\n" + "\n".join(f"{_time(n.created_at)} {n.message}" for n in notes)
+    return text
 
 
 def _log(entry: LogEntry) -> str:
@@ -147,6 +159,10 @@ def _fields(data: Any) -> str:
 
 RENDERERS: dict[str, Callable[[Any], str]] = {
     "run": _run,
+    "started": lambda r: (
+        f"run {r.run_id} created · estimate {r.estimated_credits:,g} credits"
+        f" · balance {r.balance:,g}; a daemon or dashboard will execute it"
+    ),
     "status": _status,
     "overview": _overview,
     "processing": _processing,

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-# Hosts and leases
-LEASE_TTL_S = 60.0
-HEARTBEAT_INTERVAL_S = 15.0
+# Hosts and leases (the lease TTL itself is a setting: lease_ttl_s)
+DAEMON_POLL_INTERVAL_S = 1.0
+SCHEDULE_CHECK_INTERVAL_S = 60.0
+DAEMON_MAX_RUNS = 4
 
 # How often a waiting host or a follower re-reads the database
 POLL_INTERVAL_S = 0.5

@@ -205,6 +205,8 @@ class RunSummary(_Payload):
     control_request: Literal["pause", "cancel"] | None
     host: str | None
     heartbeat_at: datetime | None
+    host_state: Literal["hosted", "stuck", "waiting"] | None
+    seconds_since_heartbeat: float | None
 
 
 class RunNowResult(_Payload):

@@ -15,16 +15,16 @@ from sqlalchemy.orm import Session
 from igny8_tui.ai.provider import Provider, ProviderError
 from igny8_tui.automation import credits, pipeline
 from igny8_tui.automation.forecast import PipelineRatios, ratios_for_site
-from igny8_tui.automation.lease import Lease, fenced_run, release, try_claim
+from igny8_tui.automation.lease import Lease, LeaseKeeper, fenced_run, release, try_claim
 from igny8_tui.automation.logger import AutomationLogger, LogListener
 from igny8_tui.automation.pipeline import pending_counts, publishes_without_images
 from igny8_tui.automation.progress import compute_progress
 from igny8_tui.automation.stages import Stage, StageContext, build_stage
 from igny8_tui.automation.stages.base import Applied, Unit
-from igny8_tui.constants import HEARTBEAT_INTERVAL_S, MAX_ERRORS_PER_STAGE_RESULT
+from igny8_tui.constants import MAX_ERRORS_PER_STAGE_RESULT
 from igny8_tui.db.engine import Database
 from igny8_tui.db.models import AutomationConfig, AutomationRun, Site, utcnow
-from igny8_tui.errors import InvalidStateError, LeaseLostError
+from igny8_tui.errors import InvalidStateError, LeaseLostError, NotFoundError
 from igny8_tui.publish.target import PublishError, PublishTarget
 from igny8_tui.schemas import (
     STAGE_NAMES,
@@ -57,6 +57,15 @@ def _elapsed_since(start: float) -> float:
     return time.monotonic() - start
 
 
+class RunNotClaimable(InvalidStateError):
+    """Another host holds the run, or it is not running."""
+
+    def __init__(self, run_id: int, status: str, holder: str | None) -> None:
+        self.holder = holder
+        where = f" and hosted by {holder}" if holder and status == "running" else ""
+        super().__init__(f"run {run_id} cannot be hosted here: it is {status}{where}")
+
+
 class RunExecutor:
     """Executes one run on this host; every write is fenced by the run's lease."""
 
@@ -87,26 +96,37 @@ class RunExecutor:
     # ----- entry point -----
 
     def execute(self) -> RunOutcome:
-        with self.db.write() as session:
-            self.lease = try_claim(session, self.run_id, self.host)
-            run = session.get(AutomationRun, self.run_id)
-            if self.lease is None:
-                holder = run.lease_owner if run else None
-                state = run.status if run else "missing"
-                raise InvalidStateError(
-                    f"run {self.run_id} cannot be hosted here: it is {state}"
-                    + (f" and hosted by {holder}" if holder else "")
-                )
-            assert run is not None
-            self.site_id = run.site_id
-            self.log = AutomationLogger(run.site_id, run.id, self.listener)
+        """Claim the run and take it through its stages; RunNotClaimable if another host has it."""
+        self._claim()
         try:
-            return self._run_stages()
+            with LeaseKeeper(self.db, self.lease_):
+                return self._run_stages()
         except LeaseLostError:
             return RunOutcome.LOST
         except Exception as exc:
             self._fail(f"{type(exc).__name__}: {exc}")
             raise
+
+    def _claim(self) -> None:
+        with self.db.write() as session:
+            claim = try_claim(session, self.run_id, self.host, self.settings.lease_ttl_s)
+            run = session.get(AutomationRun, self.run_id)
+            if run is None:
+                raise NotFoundError(f"no run {self.run_id}")
+            if claim is None:
+                raise RunNotClaimable(self.run_id, run.status, run.lease_owner)
+            self.lease = claim.lease
+            self.site_id = run.site_id
+            self.log = AutomationLogger(run.site_id, run.id, self.listener)
+            if claim.previous_owner is not None:
+                silent_s = (utcnow() - (claim.previous_heartbeat or utcnow())).total_seconds()
+                self.log.warn(
+                    session,
+                    f"run {run.id} recovered by {self.host} from {claim.previous_owner} "
+                    f"(no heartbeat for {silent_s:.0f}s); continuing at stage {run.current_stage}",
+                )
+            else:
+                self.log.info(session, f"run {run.id} hosted by {self.host}")
 
     # ----- stages -----
 
@@ -407,7 +427,7 @@ class RunExecutor:
         """Wait on the stop event, renewing the lease; False if a stop came first."""
         deadline = time.monotonic() + seconds
         while (left := deadline - time.monotonic()) > 0:
-            if self.stop.wait(min(left, HEARTBEAT_INTERVAL_S)):
+            if self.stop.wait(min(left, self.settings.lease_ttl_s / 4)):
                 return False
             with self.db.write() as session:
                 run = fenced_run(session, self.lease_)

@@ -1,19 +1,22 @@
-"""Run leases: which host executes a run, proven by a fencing token on every write."""
+"""Run leases: which host executes a run, renewed by heartbeat, proven by a fencing token."""
 
 from __future__ import annotations
 
 import getpass
 import os
 import socket
+import threading
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import or_, update
+from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
-from igny8_tui.constants import LEASE_TTL_S
+from igny8_tui.db.engine import Database
 from igny8_tui.db.models import AutomationRun, utcnow
 from igny8_tui.errors import LeaseLostError
+
+HEARTBEATS_PER_TTL = 4
 
 
 @dataclass(frozen=True)
@@ -21,35 +24,53 @@ class Lease:
     run_id: int
     owner: str
     token: int
+    ttl_s: float
 
 
-def lease_expiry(now: datetime) -> datetime:
-    return now + timedelta(seconds=LEASE_TTL_S)
+@dataclass(frozen=True)
+class Claim:
+    """A lease just taken, and whose lease (if any) it replaced."""
+
+    lease: Lease
+    previous_owner: str | None
+    previous_heartbeat: datetime | None
 
 
-def try_claim(session: Session, run_id: int, owner: str) -> Lease | None:
-    """Take a running run whose lease is free or expired; None when another host holds it."""
+def claimable(now: datetime, owner: str | None = None) -> object:
+    """Runs a host may take: running, and with no live lease (or already ours)."""
+    free = or_(AutomationRun.lease_owner.is_(None), AutomationRun.lease_expires_at < now)
+    if owner is not None:
+        free = or_(free, AutomationRun.lease_owner == owner)
+    return free
+
+
+def try_claim(session: Session, run_id: int, owner: str, ttl_s: float) -> Claim | None:
+    """Take a running run whose lease is free, expired or ours; None when another host has it."""
     now = utcnow()
-    claimed = session.execute(
+    before = session.execute(
+        select(AutomationRun.lease_owner, AutomationRun.heartbeat_at).where(
+            AutomationRun.id == run_id
+        )
+    ).one_or_none()
+    token = session.execute(
         update(AutomationRun)
         .where(
             AutomationRun.id == run_id,
             AutomationRun.status == "running",
-            or_(
-                AutomationRun.lease_owner.is_(None),
-                AutomationRun.lease_expires_at < now,
-                AutomationRun.lease_owner == owner,
-            ),
+            claimable(now, owner),  # type: ignore[arg-type]
         )
         .values(
             lease_owner=owner,
             lease_token=AutomationRun.lease_token + 1,
-            lease_expires_at=lease_expiry(now),
+            lease_expires_at=now + timedelta(seconds=ttl_s),
             heartbeat_at=now,
         )
         .returning(AutomationRun.lease_token)
     ).scalar_one_or_none()
-    return None if claimed is None else Lease(run_id, owner, claimed)
+    if token is None or before is None:
+        return None
+    previous = before.lease_owner if before.lease_owner != owner else None
+    return Claim(Lease(run_id, owner, token, ttl_s), previous, before.heartbeat_at)
 
 
 def fenced_run(session: Session, lease: Lease) -> AutomationRun:
@@ -59,7 +80,7 @@ def fenced_run(session: Session, lease: Lease) -> AutomationRun:
         raise LeaseLostError(f"run {lease.run_id}: lease lost by {lease.owner}")
     now = utcnow()
     run.heartbeat_at = now
-    run.lease_expires_at = lease_expiry(now)
+    run.lease_expires_at = now + timedelta(seconds=lease.ttl_s)
     return run
 
 
@@ -72,6 +93,36 @@ def release(session: Session, lease: Lease) -> None:
     )
 
 
+class LeaseKeeper:
+    """Renews a lease from its own thread while an item is in hand (an AI call may be slow)."""
+
+    def __init__(self, db: Database, lease: Lease) -> None:
+        self.db = db
+        self.lease = lease
+        self.lost = threading.Event()
+        self._done = threading.Event()
+        self._thread = threading.Thread(
+            target=self._beat, name=f"lease-{lease.run_id}", daemon=True
+        )
+
+    def __enter__(self) -> LeaseKeeper:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._done.set()
+        self._thread.join()
+
+    def _beat(self) -> None:
+        while not self._done.wait(self.lease.ttl_s / HEARTBEATS_PER_TTL):
+            try:
+                with self.db.write() as session:
+                    fenced_run(session, self.lease)
+            except LeaseLostError:
+                self.lost.set()
+                return
+
+
 def host_identity(role: str) -> str:
     """A readable name for this process, e.g. `run:alice@web1:4242`."""
     return f"{role}:{getpass.getuser()}@{socket.gethostname()}:{os.getpid()}"
@@ -82,5 +133,5 @@ def lease_is_live(run: AutomationRun, now: datetime | None = None) -> bool:
     return (
         run.lease_owner is not None
         and run.lease_expires_at is not None
-        and (run.lease_expires_at > now)
+        and run.lease_expires_at > now
     )

@@ -11,9 +11,10 @@ from sqlalchemy.orm import Session
 
 from igny8_tui.automation import credits, pipeline
 from igny8_tui.automation.forecast import forecast_inputs, ratios_for_site
-from igny8_tui.automation.lease import lease_is_live
+from igny8_tui.automation.lease import lease_is_live, try_claim
 from igny8_tui.automation.logger import AutomationLogger
 from igny8_tui.automation.pipeline import pending_counts, publishes_without_images, queue_labels
+from igny8_tui.automation.scheduler import NOT_STARTED, reschedule
 from igny8_tui.constants import (
     DEFAULT_LOG_LINES,
     ESTIMATE_BUFFER_MULTIPLIER,
@@ -58,6 +59,8 @@ from igny8_tui.schemas import (
 )
 from igny8_tui.settings import Settings
 
+SCHEDULE_FIELDS = {"enabled", "frequency", "scheduled_time", "timezone"}
+
 
 def _skips(config: AutomationConfig) -> dict[int, bool]:
     return {n: bool(getattr(config, f"skip_stage_{n}")) for n in STAGES}
@@ -96,7 +99,20 @@ def run_summary(run: AutomationRun, now: datetime | None = None) -> RunSummary:
         control_request=run.control_request,  # type: ignore[arg-type]
         host=run.lease_owner if lease_is_live(run, now) else None,
         heartbeat_at=run.heartbeat_at,
+        host_state=_host_state(run, now),
+        seconds_since_heartbeat=(
+            round((now - run.heartbeat_at).total_seconds(), 1) if run.heartbeat_at else None
+        ),
     )
+
+
+def _host_state(run: AutomationRun, now: datetime) -> str | None:
+    """For a running run: hosted, stuck (its host stopped heart-beating) or waiting for a host."""
+    if run.status != "running":
+        return None
+    if lease_is_live(run, now):
+        return "hosted"
+    return "stuck" if run.lease_owner is not None else "waiting"
 
 
 class AutomationService:
@@ -168,6 +184,9 @@ class AutomationService:
             config = self._config_row(session, site_id)
             for name, value in changes.items():
                 setattr(config, name, value)
+            if SCHEDULE_FIELDS & changes.keys():
+                reanchor = bool({"enabled", "frequency"} & changes.keys())
+                reschedule(config, utcnow(), reanchor=reanchor)
             if changes:
                 described = ", ".join(f"{k}={v}" for k, v in changes.items())
                 AutomationLogger(site_id).info(
@@ -177,11 +196,18 @@ class AutomationService:
 
     # ----- 3: run_now -----
 
-    def run_now(self, site_id: int, trigger: str = "manual") -> RunNowResult:
-        """The spec's manual-run flow: lock, snapshot, estimate x1.2, balance, create."""
+    def run_now(
+        self, site_id: int, trigger: str = "manual", host: str | None = None
+    ) -> RunNowResult:
+        """The spec's manual-run flow: lock, snapshot, estimate x1.2, balance, create. With
+        `host`, that host holds the new run's lease at once (it will execute the run itself);
+        without, any host may pick the run up."""
         try:
             with self.db.write() as session:
-                return self._create_run(session, site_id, trigger)
+                result = self.create_run(session, site_id, trigger)
+                if host is not None:
+                    try_claim(session, result.run_id, host, self.settings.lease_ttl_s)
+                return result
         except IntegrityError:
             # Another process created the site's active run between our check and insert.
             with self.db.read() as session:
@@ -194,7 +220,8 @@ class AutomationService:
             site = self._site(session, site_id)
             raise AlreadyRunningError(site.name, active.id, active.status)
 
-    def _create_run(self, session: Session, site_id: int, trigger: str) -> RunNowResult:
+    def create_run(self, session: Session, site_id: int, trigger: str) -> RunNowResult:
+        """Create the site's run in the caller's write transaction, or raise why not."""
         self._raise_if_active(session, site_id)
         config = self._config_row(session, site_id)
         site = self._site(session, site_id)
@@ -440,6 +467,21 @@ class AutomationService:
             query = query.where(ActivityLog.id > after_id).order_by(ActivityLog.id.desc())
             rows = session.scalars(query.limit(lines)).all()
             return [LogEntry.model_validate(row, from_attributes=True) for row in reversed(rows)]
+
+    def schedule_notes(self, site_id: int, limit: int = HISTORY_LIMIT) -> list[LogEntry]:
+        """Scheduled runs that were due but not started, and why (they are not runs)."""
+        with self.db.read() as session:
+            rows = session.scalars(
+                select(ActivityLog)
+                .where(
+                    ActivityLog.site_id == site_id,
+                    ActivityLog.run_id.is_(None),
+                    ActivityLog.message.startswith(NOT_STARTED),
+                )
+                .order_by(ActivityLog.id.desc())
+                .limit(limit)
+            ).all()
+            return [LogEntry.model_validate(row, from_attributes=True) for row in rows]
 
     def estimate(self, site_id: int) -> Estimate:
         with self.db.read() as session:

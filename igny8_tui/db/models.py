@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, time
+from datetime import UTC, date, datetime, time
 from typing import Any, ClassVar
 
 from sqlalchemy import (
@@ -98,6 +98,8 @@ class AutomationConfig(Base):
     skip_stage_5: Mapped[bool] = mapped_column(default=False)
     skip_stage_6: Mapped[bool] = mapped_column(default=False)
     skip_stage_7: Mapped[bool] = mapped_column(default=False)
+    # Weekly runs fall on this date's weekday, monthly ones on its day of the month.
+    schedule_anchor: Mapped[date | None]
     last_run_at: Mapped[datetime | None]
     next_run_at: Mapped[datetime | None] = mapped_column(index=True)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
