@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import tempfile
 from collections.abc import Iterator
 from importlib.resources import files
 from pathlib import Path
@@ -36,13 +37,28 @@ def run_igny8(
     )
 
 
-def start_igny8(home: Path, *args: str, **env: str) -> subprocess.Popen[str]:
-    return subprocess.Popen(
-        [sys.executable, "-m", "igny8_tui", *args],
-        env=igny8_env(home, **env),
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
+class Igny8Process(subprocess.Popen[str]):
+    """The real command running in the background; its output goes to files, so a chatty
+    process never blocks on a full pipe, and `communicate` returns what it wrote."""
+
+    def __init__(self, args: list[str], env: dict[str, str], logs: Path) -> None:
+        logs.mkdir(parents=True, exist_ok=True)
+        fd, name = tempfile.mkstemp(dir=logs, prefix="proc-")
+        os.close(fd)
+        self.out_path, self.err_path = Path(name + ".out"), Path(name + ".err")
+        with self.out_path.open("w") as out, self.err_path.open("w") as err:
+            super().__init__(args, env=env, stdout=out, stderr=err, text=True)
+
+    def communicate(  # type: ignore[override]
+        self, input: str | None = None, timeout: float | None = None
+    ) -> tuple[str, str]:
+        self.wait(timeout)
+        return self.out_path.read_text(), self.err_path.read_text()
+
+
+def start_igny8(home: Path, *args: str, **env: str) -> Igny8Process:
+    return Igny8Process(
+        [sys.executable, "-m", "igny8_tui", *args], igny8_env(home, **env), home.parent / "logs"
     )
 
 

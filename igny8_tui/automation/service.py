@@ -182,9 +182,12 @@ class AutomationService:
         changes = update.model_dump(exclude_unset=True)
         with self.db.write() as session:
             config = self._config_row(session, site_id)
+            changes = {k: v for k, v in changes.items() if getattr(config, k) != v}
             for name, value in changes.items():
                 setattr(config, name, value)
             if SCHEDULE_FIELDS & changes.keys():
+                # A new weekday/day of month only when the schedule is switched on or its
+                # frequency changes; re-sending the same values keeps it.
                 reanchor = bool({"enabled", "frequency"} & changes.keys())
                 reschedule(config, utcnow(), reanchor=reanchor)
             if changes:

@@ -1,0 +1,259 @@
+"""Hosts: a run survives its host dying, stalling or stopping; daemons share the work."""
+
+from __future__ import annotations
+
+import json
+import signal
+import sqlite3
+import subprocess
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+
+from igny8_tui.db.models import (
+    ActivityLog,
+    AutomationRun,
+    Cluster,
+    Content,
+    ContentIdea,
+    CreditLedger,
+    Image,
+    Task,
+    utcnow,
+)
+from igny8_tui.runtime import Runtime
+from tests.conftest import DEMO_CSV, run_igny8, start_igny8
+
+SITE = "green-thumb"
+TTL = {"IGNY8_LEASE_TTL_S": "2"}
+CHARGES_PER_RUN = 3 + 12 + 36 + 36 + 180
+
+
+def _prepare(home: Path, sites: tuple[str, ...] = (SITE,)) -> Runtime:
+    for site in sites:
+        assert run_igny8(home, "site", "add", site).returncode == 0
+        assert run_igny8(home, "keywords", "import", "--site", site, str(DEMO_CSV)).returncode == 0
+    assert run_igny8(home, "credits", "--add", str(2000 * len(sites))).returncode == 0
+    return Runtime.load(home, None, actor="test")
+
+
+def _wait_for(check: Callable[[], bool], timeout: float = 90, what: str = "") -> None:
+    deadline = time.monotonic() + timeout
+    while not check():
+        assert time.monotonic() < deadline, f"timed out waiting for {what}"
+        time.sleep(0.01)
+
+
+def _runs(rt: Runtime) -> list[AutomationRun]:
+    with rt.db.read() as s:
+        return list(s.scalars(select(AutomationRun).order_by(AutomationRun.id)))
+
+
+def _count(rt: Runtime, entity: type, **where: object) -> int:
+    with rt.db.read() as s:
+        query = select(func.count()).select_from(entity)
+        for name, value in where.items():
+            query = query.where(getattr(entity, name) == value)
+        return int(s.scalar(query) or 0)
+
+
+def assert_done_exactly_once(rt: Runtime, run: AutomationRun) -> None:
+    """Every item done once, outputs unique, and the ledger charged once per item."""
+    assert run.status == "completed", run.error_message
+    assert _count(rt, Cluster) == 12
+    assert _count(rt, ContentIdea) == 36
+    assert _count(rt, Task) == 36
+    assert _count(rt, Content, status="published") == _count(rt, Content) == 36
+    assert _count(rt, Image, status="generated") == _count(rt, Image) == 180
+    with rt.db.read() as s:
+        charges = s.execute(
+            select(CreditLedger.stage, func.count(), func.sum(CreditLedger.amount_milli))
+            .where(CreditLedger.run_id == run.id)
+            .group_by(CreditLedger.stage)
+        ).all()
+    per_stage = {stage: (n, -total // 1000) for stage, n, total in charges}
+    assert per_stage == {1: (3, 45), 2: (12, 72), 4: (36, 540), 5: (36, 36), 6: (180, 180)}
+    results = {n: run.stage_result(n) or {} for n in range(1, 8)}
+    assert results[1]["clusters_created"] == 12 and results[2]["ideas_created"] == 36
+    assert results[4]["content_created"] == 36 and results[5]["prompts_created"] == 180
+    assert results[6]["images_generated"] == 180 and results[7]["published"] == 36
+    assert sum(r.get("credits_used", 0) for r in results.values()) == 873
+    assert run.total_credits_used_milli == 873_000
+
+
+def _stage_progress(rt: Runtime, stage: int) -> int:
+    runs = _runs(rt)
+    if not runs or runs[0].current_stage != stage:
+        return -1
+    result = runs[0].stage_result(stage) or {}
+    field = {
+        1: "keywords_processed",
+        2: "clusters_processed",
+        4: "tasks_processed",
+        5: "content_processed",
+        6: "images_processed",
+    }[stage]
+    return int(result.get(field, 0))
+
+
+# Latency per AI call, chosen so the kill lands inside the stage, not after it.
+KILL_LATENCY_MS = {1: 400, 2: 120, 4: 40, 5: 40, 6: 25}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("stage", [1, 2, 4, 5, 6])
+def test_a_host_killed_mid_stage_is_recovered_by_the_next_host_with_every_item_done_once(
+    home: Path, stage: int
+) -> None:
+    rt = _prepare(home)
+    first = start_igny8(
+        home, "run", "--site", SITE, IGNY8_LOCAL_LATENCY_MS=str(KILL_LATENCY_MS[stage]), **TTL
+    )
+    try:
+        _wait_for(lambda: _stage_progress(rt, stage) >= 1, what=f"stage {stage} to start")
+        first.send_signal(signal.SIGKILL)
+        first.wait(timeout=30)
+    finally:
+        first.kill()
+    run = _runs(rt)[0]
+    assert run.status == "running" and run.current_stage == stage
+    assert (run.stage_result(stage) or {})["status"] == "active", "killed after the stage ended"
+    stuck = json.loads(run_igny8(home, "status", "--site", SITE, "--json").stdout)["run"]
+    assert stuck["host_state"] in ("hosted", "stuck")
+    _wait_for(lambda: _runs(rt)[0].lease_expires_at < utcnow(), what="the lease to expire")
+    shown = run_igny8(home, "status", "--site", SITE).stdout
+    assert "stuck: its host stopped heart-beating" in shown
+    second = run_igny8(home, "run", "--site", SITE, timeout=240, **TTL)
+    assert second.returncode == 0, second.stderr
+    run = _runs(rt)[0]
+    assert_done_exactly_once(rt, run)
+    with rt.db.read() as s:
+        recovered = s.scalars(
+            select(ActivityLog.message).where(ActivityLog.message.contains("recovered by"))
+        ).all()
+    assert len(recovered) == 1 and f"continuing at stage {stage}" in recovered[0]
+
+
+def _write_lock_free(db_path: Path) -> bool:
+    conn = sqlite3.connect(db_path, timeout=0.05)
+    try:
+        conn.execute("BEGIN IMMEDIATE")
+        conn.rollback()
+        return True
+    except sqlite3.OperationalError:
+        return False
+    finally:
+        conn.close()
+
+
+def _stop_between_transactions(process: subprocess.Popen[str], db_path: Path) -> None:
+    """SIGSTOP the host, but never while it holds SQLite's write lock."""
+    for _ in range(50):
+        process.send_signal(signal.SIGSTOP)
+        if _write_lock_free(db_path):
+            return
+        process.send_signal(signal.SIGCONT)
+        time.sleep(0.003)
+    raise AssertionError("could not stop the host between transactions")
+
+
+@pytest.mark.slow
+def test_a_host_that_stalls_past_its_lease_cannot_write_after_it_wakes(home: Path) -> None:
+    rt = _prepare(home)
+    first = start_igny8(home, "run", "--site", SITE, IGNY8_LOCAL_LATENCY_MS="40", **TTL)
+    try:
+        _wait_for(lambda: _stage_progress(rt, 4) >= 2, what="stage 4")
+        _stop_between_transactions(first, home / "igny8.db")
+        _wait_for(lambda: _runs(rt)[0].lease_expires_at < utcnow(), what="the lease to expire")
+        second = start_igny8(home, "run", "--site", SITE, IGNY8_LOCAL_LATENCY_MS="40", **TTL)
+        _wait_for(lambda: _stage_progress(rt, 4) >= 8, what="the second host to work")
+        first.send_signal(signal.SIGCONT)
+        _, err = first.communicate(timeout=60)
+        assert first.returncode == 1, err
+        assert "this host lost its lease; another host took over" in err
+        _, err = second.communicate(timeout=240)
+        assert second.returncode == 0, err
+    finally:
+        first.kill()
+    assert_done_exactly_once(rt, _runs(rt)[0])
+
+
+@pytest.mark.slow
+def test_two_daemons_share_the_work_and_never_run_a_site_twice(home: Path) -> None:
+    sites = ("alpha", "beta", "gamma", "delta")
+    rt = _prepare(home, sites)
+    for site in sites:
+        detached = run_igny8(home, "run", "--site", site, "--detach", "--json")
+        assert detached.returncode == 0, detached.stderr
+    daemons = [
+        start_igny8(home, "daemon", "--max-runs", "1", IGNY8_LOCAL_LATENCY_MS="2") for _ in range(2)
+    ]
+    try:
+        _wait_for(
+            lambda: all(r.status == "completed" for r in _runs(rt)), timeout=240, what="all runs"
+        )
+        for daemon in daemons:
+            daemon.send_signal(signal.SIGTERM)
+        codes = [d.wait(timeout=60) for d in daemons]
+    finally:
+        for daemon in daemons:
+            daemon.kill()
+    assert codes == [0, 0]
+    with rt.db.read() as s:
+        hosted = s.execute(
+            select(ActivityLog.run_id, ActivityLog.message).where(
+                ActivityLog.message.contains(" hosted by ")
+            )
+        ).all()
+        per_site_clusters = s.execute(
+            select(Cluster.site_id, func.count()).group_by(Cluster.site_id)
+        ).all()
+    assert sorted(run_id for run_id, _ in hosted) == [1, 2, 3, 4], "a run was hosted twice"
+    hosts = {message.split(" hosted by ")[1] for _, message in hosted}
+    assert len(hosts) == 2, "both daemons should have done work"
+    assert sorted(n for _, n in per_site_clusters) == [12, 12, 12, 12]
+
+
+@pytest.mark.slow
+def test_sigterm_mid_stage_releases_the_run_with_nothing_half_written(home: Path) -> None:
+    rt = _prepare(home)
+    assert run_igny8(home, "run", "--site", SITE, "--detach").returncode == 0
+    daemon = start_igny8(home, "daemon", IGNY8_LOCAL_LATENCY_MS="30")
+    try:
+        _wait_for(lambda: _stage_progress(rt, 6) >= 5, what="stage 6")
+        daemon.send_signal(signal.SIGTERM)
+        _, err = daemon.communicate(timeout=30)
+    finally:
+        daemon.kill()
+    assert daemon.returncode == 0, err
+    run = _runs(rt)[0]
+    assert run.status == "running" and run.lease_owner is None
+    result = run.stage_6_result or {}
+    assert result["images_generated"] == _count(rt, Image, status="generated")
+    media = home / "media"
+    assert not [p for p in media.rglob("*") if p.name.startswith(".")], "temporary files left"
+    generated = [p for p in media.rglob("*.png")]
+    assert len(generated) == result["images_generated"]
+    assert "waits for another host" in err
+    finisher = start_igny8(home, "daemon")
+    try:
+        _wait_for(lambda: _runs(rt)[0].status == "completed", timeout=240, what="the finisher")
+        finisher.send_signal(signal.SIGTERM)
+        assert finisher.wait(timeout=60) == 0
+    finally:
+        finisher.kill()
+    assert_done_exactly_once(rt, _runs(rt)[0])
+
+
+def test_run_detach_returns_the_run_id_at_once_for_a_host_to_pick_up(home: Path) -> None:
+    _prepare(home)
+    detached = run_igny8(home, "run", "--site", SITE, "--detach", "--json")
+    assert detached.returncode == 0, detached.stderr
+    created = json.loads(detached.stdout)
+    status = json.loads(run_igny8(home, "status", "--site", SITE, "--json").stdout)["run"]
+    assert status["run_id"] == created["run_id"]
+    assert (status["status"], status["host_state"]) == ("running", "waiting")
+    assert "waiting for a host" in run_igny8(home, "status", "--site", SITE).stdout
