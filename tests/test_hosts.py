@@ -257,3 +257,24 @@ def test_run_detach_returns_the_run_id_at_once_for_a_host_to_pick_up(home: Path)
     assert status["run_id"] == created["run_id"]
     assert (status["status"], status["host_state"]) == ("running", "waiting")
     assert "waiting for a host" in run_igny8(home, "status", "--site", SITE).stdout
+
+
+def test_daemon_json_logs_are_one_json_document_per_line(home: Path) -> None:
+    assert run_igny8(home, "site", "add", "small").returncode == 0
+    csv = home / "k.csv"
+    csv.write_text("\n".join(DEMO_CSV.read_text().splitlines()[:13]) + "\n")
+    assert run_igny8(home, "keywords", "import", "--site", "small", str(csv)).returncode == 0
+    assert run_igny8(home, "credits", "--add", "1000").returncode == 0
+    assert run_igny8(home, "run", "--site", "small", "--detach").returncode == 0
+    rt = Runtime.load(home, None, actor="test")
+    daemon = start_igny8(home, "daemon", "--json-logs")
+    try:
+        _wait_for(lambda: _runs(rt)[0].status == "completed", what="the run")
+        daemon.send_signal(signal.SIGTERM)
+        _, err = daemon.communicate(timeout=60)
+    finally:
+        daemon.kill()
+    documents = [json.loads(line) for line in err.splitlines()]
+    assert {"ts", "level", "msg"} <= set(documents[0])
+    assert any("run completed" in d["msg"] and d.get("run_id") == 1 for d in documents)
+    assert documents[-1]["msg"].endswith("stopped; its runs are released")
