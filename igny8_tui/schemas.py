@@ -11,6 +11,7 @@ Frequency = Literal["daily", "weekly", "monthly"]
 RunStatus = Literal["running", "paused", "cancelled", "completed", "failed"]
 StageState = Literal["waiting", "active", "paused", "completed", "skipped", "failed", "cancelled"]
 LogLevel = Literal["DEBUG", "INFO", "WARN", "ERROR"]
+LOG_LEVELS: tuple[LogLevel, ...] = ("DEBUG", "INFO", "WARN", "ERROR")
 
 STAGE_NAMES: dict[int, str] = {
     1: "Keywords → Clusters",

@@ -38,6 +38,7 @@ from igny8_tui.errors import (
     NotFoundError,
 )
 from igny8_tui.schemas import (
+    LOG_LEVELS,
     STAGE_NAMES,
     STAGES,
     ConfigPayload,
@@ -46,6 +47,7 @@ from igny8_tui.schemas import (
     Estimate,
     GlobalProgress,
     LogEntry,
+    LogLevel,
     PipelineOverview,
     RunInfo,
     RunMetrics,
@@ -457,8 +459,12 @@ class AutomationService:
         run_id: int | None = None,
         lines: int = DEFAULT_LOG_LINES,
         after_id: int = 0,
+        min_level: LogLevel | None = None,
+        stage: int | None = None,
+        contains: str | None = None,
     ) -> list[LogEntry]:
-        """The newest `lines` entries of a run (default: the latest run), oldest first."""
+        """The newest `lines` entries of a run (default: the latest run), oldest first;
+        optionally only from `min_level` up, of one stage, or containing a text."""
         with self.db.read() as session:
             self._site(session, site_id)
             if run_id is None:
@@ -467,6 +473,14 @@ class AutomationService:
             query = select(ActivityLog).where(ActivityLog.site_id == site_id)
             if run_id is not None:
                 query = query.where(ActivityLog.run_id == run_id)
+            if min_level is not None:
+                query = query.where(
+                    ActivityLog.level.in_(LOG_LEVELS[LOG_LEVELS.index(min_level) :])
+                )
+            if stage is not None:
+                query = query.where(ActivityLog.stage == stage)
+            if contains:
+                query = query.where(ActivityLog.message.icontains(contains, autoescape=True))
             query = query.where(ActivityLog.id > after_id).order_by(ActivityLog.id.desc())
             rows = session.scalars(query.limit(lines)).all()
             return [LogEntry.model_validate(row, from_attributes=True) for row in reversed(rows)]

@@ -1,0 +1,1 @@
+"""The operator dashboard: a Textual app over the automation engine."""
