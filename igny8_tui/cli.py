@@ -91,9 +91,34 @@ site_option = click.option("--site", "site_ref", required=True, help="Site id or
 @click.version_option(package_name="igny8-tui")
 @click.pass_context
 def cli(ctx: click.Context) -> None:
-    """igny8: run and watch the SEO content pipeline of your sites."""
+    """igny8: run and watch the SEO content pipeline of your sites.
+
+    With no command on a terminal, opens the dashboard."""
     if ctx.invoked_subcommand is None:
-        click.echo(ctx.get_help())
+        if _on_terminal():
+            ctx.invoke(dashboard)
+        else:
+            click.echo(ctx.get_help())
+
+
+def _on_terminal() -> bool:
+    return sys.stdin.isatty() and sys.stdout.isatty()
+
+
+def open_dashboard(state: State, site_id: int | None, host: bool) -> None:
+    from igny8_tui.tui.app import Igny8App
+
+    Igny8App(state.runtime, site_id, host=host).run()
+
+
+@cli.command()
+@click.option("--site", "site_ref", help="Site id or name (default: the first site).")
+@click.option("--watch-only", is_flag=True, help="Show and control runs, but host none here.")
+@command(role="dashboard")
+def dashboard(state: State, site_ref: str | None, watch_only: bool) -> None:
+    """Open the dashboard (also what `igny8` alone does on a terminal)."""
+    site_id = state.site_id(site_ref) if site_ref else None
+    open_dashboard(state, site_id, host=not watch_only)
 
 
 # ----- demo, credits, sites -----
@@ -102,9 +127,10 @@ DEMO_SITE = "green-thumb"
 
 
 @cli.command()
-@command()
+@command(role="dashboard")
 def demo(state: State) -> None:
-    """Create (once) a demo site with keywords and credits, then show it."""
+    """Create (once) a demo site with keywords and credits, then open the dashboard on it
+    (off a terminal, or with --json, print its pipeline instead)."""
     from importlib.resources import as_file, files
 
     workspace = state.runtime.workspace
@@ -114,6 +140,9 @@ def demo(state: State) -> None:
             workspace.import_keywords(DEMO_SITE, path)
         workspace.add_credits(state.runtime.settings.demo_credits, note="demo grant")
     site_id = state.site_id(DEMO_SITE)
+    if _on_terminal() and not state.as_json:
+        open_dashboard(state, site_id, host=True)
+        return
     state.emit(state.runtime.service.pipeline_overview(site_id), "overview")
 
 

@@ -48,6 +48,8 @@ class Settings(BaseSettings):
     min_keywords_to_cluster: int = Field(default=5, ge=1)
     demo_credits: int = Field(default=20000, ge=0)
     ai_provider: str = "local"
+    # Dashboard key remaps: binding id -> key(s), e.g. {"run.pause" = "ctrl+p"} (see README).
+    keys: dict[str, str] = Field(default_factory=dict)
     # A host that stops heart-beating for this long loses its runs to the next host.
     lease_ttl_s: float = Field(default=60.0, ge=1.0, le=3600.0)
     # The offline provider answers after this delay, to pace a demo like a real AI service.

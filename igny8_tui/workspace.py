@@ -161,6 +161,14 @@ class Workspace:
                 ledger_sum=credits.from_milli(credits.ledger_sum_milli(session, account.id)),
             )
 
+    def balance(self) -> float:
+        """The default account's balance, read-only (0 before the account exists)."""
+        with self.db.read() as session:
+            milli = session.scalar(
+                select(Account.balance_milli).where(Account.name == DEFAULT_ACCOUNT)
+            )
+            return credits.from_milli(milli or 0)
+
     def add_credits(self, amount: float, note: str = "granted by operator") -> CreditsReport:
         if amount <= 0:
             raise InvalidInputError(f"--add: must be a positive number of credits, got {amount:g}")

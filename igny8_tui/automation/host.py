@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Callable
 
 from sqlalchemy import select
@@ -54,6 +55,18 @@ class Host:
             for worker in list(self._workers.values()):
                 worker.join()
             self.logger.info("host %s stopped; its runs are released", self.runtime.actor)
+
+    def hosting(self) -> list[int]:
+        """Runs executing on this host right now."""
+        return [run_id for run_id, worker in list(self._workers.items()) if worker.is_alive()]
+
+    def wait_released(self, timeout_s: float) -> bool:
+        """After a stop: wait up to `timeout_s` for every run to release; True if all did."""
+        self.stopping.set()
+        deadline = time.monotonic() + timeout_s
+        for worker in list(self._workers.values()):
+            worker.join(max(deadline - time.monotonic(), 0))
+        return not self.hosting()
 
     @property
     def lease_ttl_s(self) -> float:

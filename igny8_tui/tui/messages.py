@@ -1,0 +1,34 @@
+"""Messages the dashboard's worker threads post to the UI (post_message is thread-safe)."""
+
+from __future__ import annotations
+
+from textual.message import Message
+
+from igny8_tui.automation.executor import RunOutcome
+from igny8_tui.tui.dashboard_data import DashboardData
+
+
+class DashboardRefreshed(Message):
+    """A fresh read of everything the main screen shows."""
+
+    def __init__(self, data: DashboardData) -> None:
+        super().__init__()
+        self.data = data
+
+
+class Notice(Message):
+    """Something for the operator: the outcome of an action, or an error, as one line."""
+
+    def __init__(self, text: str, severity: str = "information") -> None:
+        super().__init__()
+        self.text = text
+        self.severity = severity
+
+
+class RunEnded(Message):
+    """A run hosted by this dashboard stopped executing here."""
+
+    def __init__(self, run_id: int, outcome: RunOutcome) -> None:
+        super().__init__()
+        self.run_id = run_id
+        self.outcome = outcome

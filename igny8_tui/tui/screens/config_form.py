@@ -1,0 +1,202 @@
+"""The site's AutomationConfig as a form: Save validates every field, all or nothing."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import time
+
+from pydantic import ValidationError
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.screen import Screen
+from textual.widget import Widget
+from textual.widgets import Button, Footer, Input, Label, Select, Static, Switch
+
+from igny8_tui.runtime import Runtime
+from igny8_tui.schemas import BATCHED_STAGES, STAGE_NAMES, STAGES, ConfigPayload, ConfigUpdate
+from igny8_tui.tui.formatting import date_time
+from igny8_tui.tui.screens.sites import site_name
+
+FREQUENCIES = ("daily", "weekly", "monthly")
+BATCH_FIELDS = tuple(f"stage_{n}_batch_size" for n in BATCHED_STAGES)
+DELAY_FIELDS = ("within_stage_delay", "between_stage_delay")
+SKIP_FIELDS = tuple(f"skip_stage_{n}" for n in STAGES)
+SWITCH_FIELDS = ("enabled", *SKIP_FIELDS)
+INPUT_FIELDS = ("scheduled_time", "timezone", *BATCH_FIELDS, *DELAY_FIELDS)
+
+
+class _FormError(Exception):
+    """A field the operator typed is invalid; the message says which and why."""
+
+
+def describe_config_error(exc: ValidationError, values: Mapping[str, str]) -> str:
+    """The first problem of a config update, in one line: `field=value: message`."""
+    err = exc.errors()[0]
+    field = ".".join(str(part) for part in err["loc"])
+    if err["type"] == "extra_forbidden":
+        known = ", ".join(ConfigUpdate.model_fields)
+        return f"{field}: unknown setting (known: {known})"
+    return f"{field}={values.get(field, '')}: {err['msg']}"
+
+
+def _as_stored(value: object) -> object:
+    """A validated value in the form ConfigPayload holds it, to tell what changed."""
+    return value.strftime("%H:%M") if isinstance(value, time) else value
+
+
+def _row(field: str, widget: Widget, hint: str = "") -> Horizontal:
+    return Horizontal(
+        Label(field, classes="form-label"),
+        widget,
+        Label(hint, classes="form-hint"),
+        classes="form-row",
+    )
+
+
+def _section(title: str, section_id: str, *rows: Widget) -> Vertical:
+    section = Vertical(*rows, id=section_id, classes="form-section")
+    section.border_title = title
+    return section
+
+
+class ConfigScreen(Screen[bool]):
+    """Dismisses with True once saved, False when left without saving."""
+
+    BINDINGS = [
+        Binding("ctrl+s", "save", "Save", id="config.save", priority=True),
+        Binding("escape", "cancel", "Cancel", id="config.cancel"),
+    ]
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (100, "-wide")]
+
+    def __init__(self, runtime: Runtime, site_id: int) -> None:
+        super().__init__()
+        self.runtime = runtime
+        self.site_id = site_id
+        self.current: ConfigPayload = runtime.service.config(site_id)
+
+    def compose(self) -> ComposeResult:
+        yield Static(
+            f"Config · {site_name(self.runtime, self.site_id)}",
+            id="config-title",
+            classes="screen-title",
+        )
+        with VerticalScroll(id="config-form"):
+            with Vertical(id="config-grid"):
+                yield self._schedule_section()
+                yield self._batch_section()
+                yield self._delay_section()
+                yield self._skip_section()
+        yield Static(id="config-error")
+        with Horizontal(id="config-buttons"):
+            yield Button("Save (^s)", variant="primary", id="config-save", compact=True)
+            yield Button("Cancel (esc)", id="config-cancel", compact=True)
+        yield Footer()
+
+    def _input(self, field: str, placeholder: str = "", numeric: bool = False) -> Input:
+        value = getattr(self.current, field)
+        return Input(
+            "" if value is None else str(value),
+            placeholder=placeholder,
+            type="integer" if numeric else "text",
+            id=field,
+            compact=True,
+            classes="form-field",
+        )
+
+    def _switch(self, field: str) -> Switch:
+        return Switch(bool(getattr(self.current, field)), id=field, classes="form-field")
+
+    def _schedule_section(self) -> Vertical:
+        config = self.current
+        frequency = Select(
+            [(f, f) for f in FREQUENCIES],
+            value=config.frequency,
+            allow_blank=False,
+            id="frequency",
+            compact=True,
+            classes="form-field",
+        )
+        next_run = date_time(config.next_run_at) if config.next_run_at else "not scheduled"
+        return _section(
+            "Schedule",
+            "config-schedule",
+            _row("enabled", self._switch("enabled"), "run on a schedule"),
+            _row("frequency", frequency),
+            _row("scheduled_time", self._input("scheduled_time", "HH:MM"), "HH:MM"),
+            _row("timezone", self._input("timezone", "this machine's"), "blank = this machine's"),
+            Static(f"next scheduled run: {next_run}", id="config-next-run"),
+        )
+
+    def _batch_section(self) -> Vertical:
+        rows = [
+            _row(f"stage_{n}_batch_size", self._input(f"stage_{n}_batch_size", numeric=True), name)
+            for n, name in STAGE_NAMES.items()
+            if n in BATCHED_STAGES
+        ]
+        return _section("Batch sizes", "config-batches", *rows)
+
+    def _delay_section(self) -> Vertical:
+        rows = [_row(field, self._input(field, numeric=True), "seconds") for field in DELAY_FIELDS]
+        return _section("Delays", "config-delays", *rows)
+
+    def _skip_section(self) -> Vertical:
+        rows = [_row(f"skip_stage_{n}", self._switch(f"skip_stage_{n}"), STAGE_NAMES[n]) for n in STAGES]
+        return _section("Stages switched off", "config-skips", *rows)
+
+    def on_mount(self) -> None:
+        self.query_one("#enabled", Switch).focus()
+
+    def form_values(self) -> dict[str, str]:
+        """Every field as typed, in the words `igny8 config set` takes."""
+        values = {f: "true" if self.query_one(f"#{f}", Switch).value else "false" for f in SWITCH_FIELDS}
+        values["frequency"] = str(self.query_one("#frequency", Select).value)
+        values.update({f: self.query_one(f"#{f}", Input).value.strip() for f in INPUT_FIELDS})
+        return values
+
+    def _changes(self) -> ConfigUpdate:
+        """The validated fields that differ from the stored config; _FormError naming the first
+        invalid field, whether changed or not."""
+        values = self.form_values()
+        try:
+            full = ConfigUpdate.model_validate(values)
+        except ValidationError as exc:
+            raise _FormError(describe_config_error(exc, values)) from None
+        stored = self.current.model_dump()
+        changed = {
+            field: getattr(full, field)
+            for field in values
+            if _as_stored(getattr(full, field)) != stored[field]
+        }
+        return ConfigUpdate(**changed)
+
+    def action_save(self) -> None:
+        error = self.query_one("#config-error", Static)
+        try:
+            update = self._changes()
+        except _FormError as exc:
+            error.update(str(exc))
+            error.add_class("-shown")
+            self.notify(str(exc), severity="error")
+            return
+        error.update("")
+        error.remove_class("-shown")
+        if not update.model_fields_set:
+            self.notify("no changes to save")
+            self.dismiss(False)
+            return
+        self.runtime.service.update_config(self.site_id, update)
+        self.notify("config saved")
+        self.dismiss(True)
+
+    def action_cancel(self) -> None:
+        self.dismiss(False)
+
+    @on(Button.Pressed, "#config-save")
+    def _save_pressed(self) -> None:
+        self.action_save()
+
+    @on(Button.Pressed, "#config-cancel")
+    def _cancel_pressed(self) -> None:
+        self.action_cancel()

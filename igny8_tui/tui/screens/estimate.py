@@ -1,0 +1,87 @@
+"""What a run started now would cost, stage by stage, and whether the balance covers it."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.screen import ModalScreen
+from textual.widgets import DataTable, Footer, Static
+
+from igny8_tui.runtime import Runtime
+from igny8_tui.schemas import Estimate
+from igny8_tui.tui.formatting import count, credits
+from igny8_tui.tui.screens.sites import site_name
+
+BASIS_TEXT = {
+    "defaults": "basis: default ratios (no completed run on this site yet)",
+    "history": "basis: this site's completed runs",
+}
+
+
+def verdict(estimate: Estimate) -> str:
+    if estimate.sufficient:
+        return "✓ a run can start"
+    need, have = credits(estimate.required_credits), credits(estimate.balance)
+    return f"✗ not enough credits: need {need}, have {have}"
+
+
+def totals_lines(estimate: Estimate) -> str:
+    """total, ×buffer = required, balance: labels left, amounts lined up on the right."""
+    rows = [
+        ("total", credits(estimate.total_credits)),
+        (f"× {estimate.buffer_multiplier:g} buffer = required", credits(estimate.required_credits)),
+        ("balance", credits(estimate.balance)),
+    ]
+    width = max(len(amount) for _, amount in rows)
+    return "\n".join(f"{label:<26}{amount:>{width}}" for label, amount in rows)
+
+
+class EstimateScreen(ModalScreen[None]):
+    """The per-stage estimate for a run now; Escape closes."""
+
+    BINDINGS = [Binding("escape", "close", "Close", id="estimate.close")]
+
+    def __init__(self, runtime: Runtime, site_id: int) -> None:
+        super().__init__()
+        self.runtime = runtime
+        self.site_id = site_id
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="estimate-dialog"):
+            yield Static(
+                f"Estimate · {site_name(self.runtime, self.site_id)} · a run started now",
+                id="estimate-title",
+                classes="screen-title",
+            )
+            yield DataTable(id="estimate-stages", cursor_type="none", zebra_stripes=True)
+            yield Static(id="estimate-totals")
+            yield Static(id="estimate-verdict")
+            yield Static(id="estimate-basis")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        service = self.runtime.service
+        estimate = service.estimate(self.site_id)
+        skipped = {stage.number for stage in service.pipeline_overview(self.site_id).stages if stage.skip}
+        table = self.query_one("#estimate-stages", DataTable)
+        table.add_column("Stage")
+        table.add_column(Text("Items", justify="right"))
+        table.add_column(Text("Credits", justify="right"))
+        for stage in estimate.stages:
+            name = f"{stage.number} {stage.name}" + (" (off)" if stage.number in skipped else "")
+            table.add_row(
+                name,
+                Text(count(stage.items), justify="right"),
+                Text(credits(stage.credits), justify="right"),
+            )
+        self.query_one("#estimate-totals", Static).update(totals_lines(estimate))
+        verdict_line = self.query_one("#estimate-verdict", Static)
+        verdict_line.update(verdict(estimate))
+        verdict_line.set_class(estimate.sufficient, "-sufficient")
+        verdict_line.set_class(not estimate.sufficient, "-short")
+        self.query_one("#estimate-basis", Static).update(BASIS_TEXT[estimate.basis])
+
+    def action_close(self) -> None:
+        self.dismiss()

@@ -1,0 +1,276 @@
+"""The site's last runs, and one run's detail: stage results, initial queue, errors and log."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, RichLog, Static
+
+from igny8_tui.automation.service import AutomationService
+from igny8_tui.constants import HISTORY_LIMIT
+from igny8_tui.runtime import Runtime
+from igny8_tui.schemas import STAGES, LogEntry, RunSummary, StageProgress, parse_stage_result
+from igny8_tui.tui.formatting import clock_time, count, credits, date_time, duration
+from igny8_tui.tui.screens.sites import site_name
+
+RUN_LOG_MAX_LINES = 5000
+
+STAGE_SHORT_NAMES: dict[int, str] = {
+    1: "Keywords→Clusters",
+    2: "Clusters→Ideas",
+    3: "Ideas→Tasks",
+    4: "Tasks→Content",
+    5: "Content→Prompts",
+    6: "Prompts→Images",
+    7: "Review→Published",
+}
+
+# Each stage's output field in the spec's stage result, and what it counts.
+CREATED_FIELDS: dict[int, tuple[str, str]] = {
+    1: ("clusters_created", "clusters"),
+    2: ("ideas_created", "ideas"),
+    3: ("tasks_created", "tasks"),
+    4: ("content_created", "articles"),
+    5: ("prompts_created", "prompts"),
+    6: ("images_generated", "images"),
+    7: ("published", "published"),
+}
+
+NO_VALUE = "—"
+
+# Terminal (ANSI) colours, so levels stay readable under every theme and in ANSI mode.
+LEVEL_STYLES: dict[str, str] = {"DEBUG": "dim", "INFO": "", "WARN": "yellow", "ERROR": "bold red"}
+
+
+def _right(text: str) -> Text:
+    return Text(text, justify="right")
+
+
+def _run_note(run: RunSummary) -> str:
+    """Why a run stopped or where it stands, when that is not plain from its status."""
+    if run.error_message:
+        return run.error_message
+    if run.pause_reason:
+        return run.pause_reason
+    if run.host_state == "stuck":
+        return "stuck: its host stopped heart-beating; the next host recovers it"
+    return ""
+
+
+class HistoryScreen(Screen[None]):
+    """The last runs of a site, newest first; Enter opens one."""
+
+    BINDINGS = [
+        Binding("escape", "back", "Back", id="history.back"),
+        Binding("enter", "open_run", "Open run", id="history.open"),
+        Binding("r", "reload", "Refresh", id="history.refresh"),
+    ]
+
+    def __init__(self, runtime: Runtime, site_id: int) -> None:
+        super().__init__()
+        self.runtime = runtime
+        self.site_id = site_id
+
+    def compose(self) -> ComposeResult:
+        name = site_name(self.runtime, self.site_id)
+        yield Static(
+            f"History · {name} · last {HISTORY_LIMIT} runs", id="history-title", classes="screen-title"
+        )
+        yield DataTable(id="history-table", cursor_type="row", zebra_stripes=True)
+        yield Static("No runs yet for this site.", id="history-empty")
+        with VerticalScroll(id="history-notes"):
+            yield Static("Scheduled runs not started", classes="section-title")
+            yield Static(id="history-notes-text")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        table = self.query_one("#history-table", DataTable)
+        table.add_column("Run", key="run")
+        table.add_columns("Trigger", "Status", "Started")
+        table.add_column(_right("Duration"))
+        table.add_column(_right("Credits"))
+        table.add_column(_right("Items"))
+        table.add_column("Note")
+        self.action_reload()
+        table.focus()
+
+    def action_reload(self) -> None:
+        service = self.runtime.service
+        runs = service.history(self.site_id)
+        table = self.query_one("#history-table", DataTable)
+        table.clear()
+        for run in runs:
+            table.add_row(
+                _right(str(run.run_id)),
+                run.trigger_type,
+                run.status,
+                date_time(run.started_at),
+                _right(duration(run.duration_seconds)),
+                _right(credits(run.total_credits_used)),
+                _right(count(run.items_processed)),
+                _run_note(run),
+                key=str(run.run_id),
+            )
+        table.display = bool(runs)
+        self.query_one("#history-empty").display = not runs
+        notes = service.schedule_notes(self.site_id)
+        self.query_one("#history-notes").display = bool(notes)
+        self.query_one("#history-notes-text", Static).update(
+            "\n".join(f"{date_time(note.created_at)}  {note.message}" for note in notes)
+        )
+
+    @on(DataTable.RowSelected, "#history-table")
+    def _row_selected(self, event: DataTable.RowSelected) -> None:
+        if event.row_key.value is not None:
+            self._open(int(event.row_key.value))
+
+    def action_open_run(self) -> None:
+        table = self.query_one("#history-table", DataTable)
+        if table.row_count:
+            table.action_select_cursor()
+
+    def _open(self, run_id: int) -> None:
+        self.app.push_screen(RunDetailScreen(self.runtime, self.site_id, run_id))
+
+    def action_back(self) -> None:
+        self.dismiss()
+
+
+def find_run(service: AutomationService, site_id: int, run_id: int) -> RunSummary | None:
+    """The run's summary: in the recent history, else further back."""
+    recent = service.history(site_id)
+    found = next((run for run in recent if run.run_id == run_id), None)
+    if found is None and len(recent) == HISTORY_LIMIT:
+        older = service.history(site_id, limit=2**62)
+        found = next((run for run in older if run.run_id == run_id), None)
+    return found
+
+
+def stage_row(stage: StageProgress) -> tuple[str | Text, ...]:
+    """One stage's result as the detail table shows it (the spec's fields)."""
+    name = f"{stage.number} {STAGE_SHORT_NAMES[stage.number]}"
+    result = parse_stage_result(stage.number, stage.result)
+    if result is None:
+        empty = _right(NO_VALUE)
+        return (name, stage.status, empty, empty, empty, empty, empty, empty, stage.skip_reason or "")
+    field, unit = CREATED_FIELDS[stage.number]
+    created = f"{count(getattr(result, field))} {unit}"
+    if stage.number == 4:
+        created += f" · {count(getattr(result, 'total_words'))} words"
+    state = f"{result.status} (partial)" if result.partial else result.status
+    return (
+        name,
+        state,
+        _right(f"{count(result.processed_count)}/{count(result.input_count)}"),
+        _right(created),
+        _right(count(result.items_failed)),
+        _right(credits(result.credits_used)),
+        _right(duration(result.time_elapsed)),
+        _right(count(result.batches_run)),
+        result.skip_reason or "",
+    )
+
+
+class RunDetailScreen(Screen[None]):
+    """One run: the seven stage results, the initial queue, the errors and the whole log."""
+
+    BINDINGS = [
+        Binding("escape", "back", "Back", id="run_detail.back"),
+        Binding("r", "reload", "Refresh", id="run_detail.refresh"),
+    ]
+
+    def __init__(self, runtime: Runtime, site_id: int, run_id: int) -> None:
+        super().__init__()
+        self.runtime = runtime
+        self.site_id = site_id
+        self.run_id = run_id
+
+    def compose(self) -> ComposeResult:
+        yield Static(id="detail-title", classes="screen-title")
+        yield Static(id="detail-summary")
+        yield DataTable(id="detail-stages", cursor_type="row", zebra_stripes=True)
+        yield Static(id="detail-snapshot")
+        with VerticalScroll(id="detail-errors"):
+            yield Static(id="detail-errors-text")
+        yield RichLog(id="detail-log", max_lines=RUN_LOG_MAX_LINES, wrap=True)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        table = self.query_one("#detail-stages", DataTable)
+        table.add_columns("Stage", "State")
+        for label in ("Processed", "Created", "Failed", "Credits", "Time", "Batches"):
+            table.add_column(_right(label))
+        table.add_column("Skip reason")
+        self.action_reload()
+        self.query_one("#detail-log", RichLog).focus()
+
+    def action_reload(self) -> None:
+        service = self.runtime.service
+        run = find_run(service, self.site_id, self.run_id)
+        progress = service.run_progress(self.site_id, self.run_id)
+        assert progress is not None  # a run id always has a progress
+        self._show_summary(run)
+        table = self.query_one("#detail-stages", DataTable)
+        table.clear()
+        for stage in progress.stages:
+            table.add_row(*stage_row(stage), key=str(stage.number))
+        snapshot = progress.initial_snapshot
+        queue = " · ".join(f"s{n} {count(snapshot.get(f'stage_{n}_initial', 0))}" for n in STAGES)
+        total = count(snapshot.get("total_initial_items", 0))
+        self.query_one("#detail-snapshot", Static).update(f"Initial queue  {queue} · total {total}")
+        self._show_errors(run, progress.stages)
+        self._show_log(service.logs(self.site_id, self.run_id, RUN_LOG_MAX_LINES))
+
+    def _show_summary(self, run: RunSummary | None) -> None:
+        title = self.query_one("#detail-title", Static)
+        summary = self.query_one("#detail-summary", Static)
+        if run is None:
+            title.update(f"Run {self.run_id}")
+            summary.update("")
+            return
+        title.update(f"Run {run.run_id} · {run.trigger_type} · {run.status}")
+        ended = run.completed_at or run.cancelled_at
+        summary.update(
+            f"started {date_time(run.started_at)}"
+            + (f" · ended {date_time(ended)}" if ended else "")
+            + f" · duration {duration(run.duration_seconds)}"
+            + f" · {credits(run.total_credits_used)} credits"
+            + f" · {count(run.items_processed)} items"
+        )
+
+    def _show_errors(self, run: RunSummary | None, stages: list[StageProgress]) -> None:
+        lines = []
+        if run is not None and run.error_message:
+            lines.append(f"run: {run.error_message}")
+        for stage in stages:
+            result = parse_stage_result(stage.number, stage.result)
+            for error in result.errors if result else []:
+                lines.append(f"stage {stage.number}: {error}")
+        errors = self.query_one("#detail-errors-text", Static)
+        errors.update("Errors\n" + "\n".join(lines) if lines else "No errors.")
+        errors.set_class(bool(lines), "has-errors")
+
+    def _show_log(self, entries: list[LogEntry]) -> None:
+        log = self.query_one("#detail-log", RichLog)
+        log.clear()
+        for entry in entries:
+            log.write(
+                Text.assemble(
+                    (clock_time(entry.created_at), "dim"),
+                    " ",
+                    (f"{entry.level:<5}", LEVEL_STYLES[entry.level]),
+                    " ",
+                    (f"s{entry.stage}" if entry.stage else "  ", "dim"),
+                    " ",
+                    entry.message,
+                )
+            )
+        if not entries:
+            log.write("No log lines for this run.")
+
+    def action_back(self) -> None:
+        self.dismiss()

@@ -1,0 +1,101 @@
+"""Picking the site the dashboard shows: each site with its pending work and its run's state."""
+
+from __future__ import annotations
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.content import Content
+from textual.screen import ModalScreen
+from textual.widgets import Footer, OptionList, Static
+from textual.widgets.option_list import Option, OptionDoesNotExist
+
+from igny8_tui.runtime import Runtime
+from igny8_tui.schemas import PipelineOverview, RunSummary
+from igny8_tui.tui.formatting import count, eta
+
+# What each stage's pending count counts, in the order of the stages.
+PENDING_ABBREVIATIONS = ("kw", "cl", "id", "tk", "ct", "im", "pub")
+
+
+def site_name(runtime: Runtime, site_id: int) -> str:
+    return next((s.name for s in runtime.workspace.list_sites() if s.id == site_id), str(site_id))
+
+
+def pending_line(overview: PipelineOverview) -> str:
+    """kw 150 · cl 0 · id 0 · tk 0 · ct 0 · im 0 · pub 0 (a switched-off stage shows `off`)."""
+    return " · ".join(
+        f"{abbr} {'off' if stage.skip else count(stage.pending)}"
+        for abbr, stage in zip(PENDING_ABBREVIATIONS, overview.stages, strict=True)
+    )
+
+
+def run_state(run: RunSummary | None) -> str:
+    """idle, running stage N/7, paused at stage N/7, stuck, waiting for a host."""
+    if run is None:
+        return "idle"
+    where = f"stage {run.current_stage}/7"
+    if run.status == "paused":
+        return f"paused at {where}"
+    if run.host_state == "stuck":
+        return f"stuck at {where} (no heartbeat for {eta(run.seconds_since_heartbeat)})"
+    if run.host_state == "waiting":
+        return f"waiting for a host at {where}"
+    return f"running {where}"
+
+
+class SitePickerScreen(ModalScreen[int | None]):
+    """One row per site; Enter picks it, Escape keeps the current one."""
+
+    BINDINGS = [
+        Binding("escape", "cancel", "Cancel", id="sites.cancel"),
+        Binding("enter", "pick", "Pick", id="sites.pick", show=True),
+    ]
+
+    def __init__(self, runtime: Runtime, current_site_id: int) -> None:
+        super().__init__()
+        self.runtime = runtime
+        self.current_site_id = current_site_id
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="sites-dialog"):
+            yield Static("Sites", id="sites-title", classes="screen-title")
+            yield OptionList(*self._options(), id="sites-list")
+        yield Footer()
+
+    def _options(self) -> list[Option]:
+        service = self.runtime.service
+        options = []
+        for site in self.runtime.workspace.list_sites():
+            marker = "● " if site.id == self.current_site_id else "  "
+            state = run_state(service.current_run(site.id))
+            pending = pending_line(service.pipeline_overview(site.id))
+            prompt = Content.assemble(
+                (f"{marker}{site.name}", "bold"),
+                "  ",
+                (state, "$text-accent"),
+                "\n  ",
+                (pending, "$text-muted"),
+            )
+            options.append(Option(prompt, id=str(site.id)))
+        return options
+
+    def on_mount(self) -> None:
+        options = self.query_one("#sites-list", OptionList)
+        try:
+            options.highlighted = options.get_option_index(str(self.current_site_id))
+        except OptionDoesNotExist:  # the current site was removed meanwhile
+            options.highlighted = 0 if options.option_count else None
+        options.focus()
+
+    @on(OptionList.OptionSelected, "#sites-list")
+    def _picked(self, event: OptionList.OptionSelected) -> None:
+        if event.option_id is not None:
+            self.dismiss(int(event.option_id))
+
+    def action_pick(self) -> None:
+        self.query_one("#sites-list", OptionList).action_select()
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)

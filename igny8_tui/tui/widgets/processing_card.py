@@ -1,0 +1,87 @@
+"""The processing card: what the run is doing right now, or why it is not."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from textual.widgets import Static
+
+from igny8_tui.schemas import STAGE_NAMES
+from igny8_tui.tui.dashboard_data import DashboardData, elapsed_seconds
+from igny8_tui.tui.formatting import clock_time, count, credits, duration
+
+UP_NEXT_SHOWN = 3
+
+
+def _host_line(data: DashboardData, hosted_here: bool, now: datetime) -> str | None:
+    run = data.run
+    if run is None or run.status != "running":
+        return None
+    if run.host_state == "stuck":
+        silent = (now - run.heartbeat_at).total_seconds() if run.heartbeat_at else 0
+        return (
+            f"⚠ stuck: its host stopped heart-beating {duration(silent)} ago; it will be recovered"
+        )
+    if run.host_state == "waiting":
+        return "waiting for a host to pick it up"
+    if not hosted_here and run.host:
+        return f"hosted by another process: {run.host}"
+    return None
+
+
+def processing_text(data: DashboardData, hosted_here: bool, now: datetime) -> str:
+    """The card's lines for the site's active or latest run."""
+    run, work = data.run, data.processing
+    if run is None:
+        waiting = sum(s.pending for s in data.overview.stages)
+        return f"No run yet.\n{count(waiting)} items wait in the pipeline.\nPress r to run now."
+    lines: list[str] = []
+    if run.status == "completed":
+        lines += [
+            f"Run {run.run_id} completed in {duration(run.duration_seconds)}",
+            f"{count(run.items_processed)} items · {credits(run.total_credits_used)} credits",
+            "Press r to run again, h for history.",
+        ]
+        return "\n".join(lines)
+    if run.status in ("failed", "cancelled"):
+        lines.append(f"Run {run.run_id} {run.status} at stage {run.current_stage}")
+        if run.error_message:
+            lines.append(f"✗ {run.error_message}")
+        lines.append(f"{count(run.items_processed)} items · {credits(run.total_credits_used)} cr")
+        return "\n".join(lines)
+    stage = run.current_stage
+    header = f"Stage {stage} · {STAGE_NAMES[stage]}"
+    if work is not None:
+        header += f"   batch {work.batch_number} of {work.batch_count}"
+    lines.append(header)
+    if run.status == "paused":
+        lines.append(f"❚❚ {run.pause_reason or 'paused'} at {clock_time(run.paused_at)}")
+    elif run.control_request:
+        lines.append(f"{run.control_request} requested: after the current item")
+    if work is not None:
+        lines += [f"▶ {item}" for item in work.current_items[:1]]
+        if len(work.current_items) > 1:
+            lines.append(f"  and {len(work.current_items) - 1} more in this batch")
+        per_minute = work.items_per_minute
+        rate = f" · {per_minute:,.1f} items/min" if per_minute else ""
+        lines.append(
+            f"  {count(work.processed_in_stage)} of {count(work.input_in_stage)} done{rate}"
+        )
+        if work.up_next:
+            lines.append("Up next")
+            lines += [f"  {item}" for item in work.up_next[:UP_NEXT_SHOWN]]
+    host = _host_line(data, hosted_here, now)
+    if host:
+        lines.append(host)
+    lines.append(
+        f"Credits this run {credits(run.total_credits_used)} · "
+        f"running {duration(elapsed_seconds(run, now))}"
+    )
+    return "\n".join(lines)
+
+
+class ProcessingCard(Static):
+    def show(self, data: DashboardData, hosted_here: bool, now: datetime) -> None:
+        self.set_class(data.run is not None and data.run.status == "paused", "-paused")
+        self.set_class(data.run is not None and data.run.status == "failed", "-failed")
+        self.update(processing_text(data, hosted_here, now))
