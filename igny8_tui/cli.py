@@ -23,7 +23,7 @@ from igny8_tui.cli_output import render
 from igny8_tui.constants import DAEMON_MAX_RUNS, DEFAULT_LOG_LINES, POLL_INTERVAL_S
 from igny8_tui.errors import AlreadyRunningError, Igny8Error, InvalidInputError
 from igny8_tui.runtime import Runtime
-from igny8_tui.schemas import ConfigUpdate, RunSummary
+from igny8_tui.schemas import ConfigUpdate, RunSummary, describe_config_error
 
 F = TypeVar("F", bound=Callable[..., Any])
 EXIT_USER_ERROR = 2
@@ -258,13 +258,7 @@ def parse_assignments(pairs: tuple[str, ...]) -> ConfigUpdate:
     try:
         return ConfigUpdate.model_validate(values)
     except ValidationError as exc:
-        err = exc.errors()[0]
-        field = ".".join(str(p) for p in err["loc"])
-        given = values.get(field, "")
-        if err["type"] == "extra_forbidden":
-            known = ", ".join(ConfigUpdate.model_fields)
-            raise InvalidInputError(f"{field}: unknown setting (known: {known})") from None
-        raise InvalidInputError(f"{field}={given}: {err['msg']}") from None
+        raise InvalidInputError(describe_config_error(exc, values)) from None
 
 
 @config.command("set")

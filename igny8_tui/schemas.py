@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime, time
 from typing import Any, ClassVar, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 Frequency = Literal["daily", "weekly", "monthly"]
 RunStatus = Literal["running", "paused", "cancelled", "completed", "failed"]
@@ -76,6 +77,16 @@ class ConfigUpdate(_Payload):
             except (ZoneInfoNotFoundError, ValueError):
                 raise ValueError(f"unknown time zone {value!r}") from None
         return value or None
+
+
+def describe_config_error(exc: ValidationError, values: Mapping[str, str]) -> str:
+    """The first problem of a config update, in one line: `field=value: message`."""
+    err = exc.errors()[0]
+    field = ".".join(str(part) for part in err["loc"])
+    if err["type"] == "extra_forbidden":
+        known = ", ".join(ConfigUpdate.model_fields)
+        return f"{field}: unknown setting (known: {known})"
+    return f"{field}={values.get(field, '')}: {err['msg']}"
 
 
 class ConfigPayload(_Payload):

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from datetime import time
 
 from pydantic import ValidationError
@@ -15,7 +14,14 @@ from textual.widget import Widget
 from textual.widgets import Button, Footer, Input, Label, Select, Static, Switch
 
 from igny8_tui.runtime import Runtime
-from igny8_tui.schemas import BATCHED_STAGES, STAGE_NAMES, STAGES, ConfigPayload, ConfigUpdate
+from igny8_tui.schemas import (
+    BATCHED_STAGES,
+    STAGE_NAMES,
+    STAGES,
+    ConfigPayload,
+    ConfigUpdate,
+    describe_config_error,
+)
 from igny8_tui.tui.formatting import date_time
 from igny8_tui.tui.screens.sites import site_name
 
@@ -23,6 +29,7 @@ FREQUENCIES = ("daily", "weekly", "monthly")
 BATCH_FIELDS = tuple(f"stage_{n}_batch_size" for n in BATCHED_STAGES)
 DELAY_FIELDS = ("within_stage_delay", "between_stage_delay")
 SKIP_FIELDS = tuple(f"skip_stage_{n}" for n in STAGES)
+SKIP_BY_STAGE = tuple(zip(STAGES, SKIP_FIELDS, strict=True))
 SWITCH_FIELDS = ("enabled", *SKIP_FIELDS)
 INPUT_FIELDS = ("scheduled_time", "timezone", *BATCH_FIELDS, *DELAY_FIELDS)
 
@@ -30,15 +37,9 @@ INPUT_FIELDS = ("scheduled_time", "timezone", *BATCH_FIELDS, *DELAY_FIELDS)
 class _FormError(Exception):
     """A field the operator typed is invalid; the message says which and why."""
 
-
-def describe_config_error(exc: ValidationError, values: Mapping[str, str]) -> str:
-    """The first problem of a config update, in one line: `field=value: message`."""
-    err = exc.errors()[0]
-    field = ".".join(str(part) for part in err["loc"])
-    if err["type"] == "extra_forbidden":
-        known = ", ".join(ConfigUpdate.model_fields)
-        return f"{field}: unknown setting (known: {known})"
-    return f"{field}={values.get(field, '')}: {err['msg']}"
+    def __init__(self, message: str, field: str) -> None:
+        super().__init__(message)
+        self.field = field
 
 
 def _as_stored(value: object) -> object:
@@ -53,6 +54,15 @@ def _row(field: str, widget: Widget, hint: str = "") -> Horizontal:
         Label(hint, classes="form-hint"),
         classes="form-row",
     )
+
+
+def _switch_state(on: bool) -> str:
+    """Spelled out beside each switch, so its state reads without colour (NO_COLOR)."""
+    return "on" if on else "off"
+
+
+def _stage_hint(stage: int) -> str:
+    return STAGE_NAMES[stage].replace(" → ", "→")
 
 
 def _section(title: str, section_id: str, *rows: Widget) -> Vertical:
@@ -82,14 +92,15 @@ class ConfigScreen(Screen[bool]):
             id="config-title",
             classes="screen-title",
         )
-        with VerticalScroll(id="config-form"):
-            with Vertical(id="config-grid"):
+        with VerticalScroll(id="config-form"), Horizontal(id="config-columns"):
+            with Vertical(classes="form-column"):
                 yield self._schedule_section()
-                yield self._batch_section()
                 yield self._delay_section()
+            with Vertical(classes="form-column"):
+                yield self._batch_section()
                 yield self._skip_section()
-        yield Static(id="config-error")
-        with Horizontal(id="config-buttons"):
+        with Horizontal(id="config-actions"):
+            yield Static(id="config-error")
             yield Button("Save (^s)", variant="primary", id="config-save", compact=True)
             yield Button("Cancel (esc)", id="config-cancel", compact=True)
         yield Footer()
@@ -105,8 +116,19 @@ class ConfigScreen(Screen[bool]):
             classes="form-field",
         )
 
-    def _switch(self, field: str) -> Switch:
-        return Switch(bool(getattr(self.current, field)), id=field, classes="form-field")
+    def _switch_row(self, field: str, hint: str) -> Horizontal:
+        on = bool(getattr(self.current, field))
+        return Horizontal(
+            Label(field, classes="form-label"),
+            Switch(on, id=field, classes="form-field"),
+            Label(
+                _switch_state(on),
+                id=f"{field}-state",
+                classes="switch-state -on" if on else "switch-state",
+            ),
+            Label(hint, classes="form-hint"),
+            classes="form-row",
+        )
 
     def _schedule_section(self) -> Vertical:
         config = self.current
@@ -122,18 +144,17 @@ class ConfigScreen(Screen[bool]):
         return _section(
             "Schedule",
             "config-schedule",
-            _row("enabled", self._switch("enabled"), "run on a schedule"),
+            self._switch_row("enabled", "run on a schedule"),
             _row("frequency", frequency),
             _row("scheduled_time", self._input("scheduled_time", "HH:MM"), "HH:MM"),
-            _row("timezone", self._input("timezone", "this machine's"), "blank = this machine's"),
+            _row("timezone", self._input("timezone", "this machine's zone")),
             Static(f"next scheduled run: {next_run}", id="config-next-run"),
         )
 
     def _batch_section(self) -> Vertical:
         rows = [
-            _row(f"stage_{n}_batch_size", self._input(f"stage_{n}_batch_size", numeric=True), name)
-            for n, name in STAGE_NAMES.items()
-            if n in BATCHED_STAGES
+            _row(field, self._input(field, numeric=True), _stage_hint(n))
+            for n, field in zip(BATCHED_STAGES, BATCH_FIELDS, strict=True)
         ]
         return _section("Batch sizes", "config-batches", *rows)
 
@@ -142,15 +163,21 @@ class ConfigScreen(Screen[bool]):
         return _section("Delays", "config-delays", *rows)
 
     def _skip_section(self) -> Vertical:
-        rows = [_row(f"skip_stage_{n}", self._switch(f"skip_stage_{n}"), STAGE_NAMES[n]) for n in STAGES]
+        rows = [self._switch_row(field, _stage_hint(n)) for n, field in SKIP_BY_STAGE]
         return _section("Stages switched off", "config-skips", *rows)
 
     def on_mount(self) -> None:
         self.query_one("#enabled", Switch).focus()
 
+    @on(Switch.Changed)
+    def _switch_changed(self, event: Switch.Changed) -> None:
+        state = self.query_one(f"#{event.switch.id}-state", Label)
+        state.update(_switch_state(event.value))
+        state.set_class(event.value, "-on")
+
     def form_values(self) -> dict[str, str]:
         """Every field as typed, in the words `igny8 config set` takes."""
-        values = {f: "true" if self.query_one(f"#{f}", Switch).value else "false" for f in SWITCH_FIELDS}
+        values = {f: str(self.query_one(f"#{f}", Switch).value).lower() for f in SWITCH_FIELDS}
         values["frequency"] = str(self.query_one("#frequency", Select).value)
         values.update({f: self.query_one(f"#{f}", Input).value.strip() for f in INPUT_FIELDS})
         return values
@@ -162,7 +189,8 @@ class ConfigScreen(Screen[bool]):
         try:
             full = ConfigUpdate.model_validate(values)
         except ValidationError as exc:
-            raise _FormError(describe_config_error(exc, values)) from None
+            field = str(exc.errors()[0]["loc"][0])
+            raise _FormError(describe_config_error(exc, values), field) from None
         stored = self.current.model_dump()
         changed = {
             field: getattr(full, field)
@@ -177,11 +205,10 @@ class ConfigScreen(Screen[bool]):
             update = self._changes()
         except _FormError as exc:
             error.update(str(exc))
-            error.add_class("-shown")
             self.notify(str(exc), severity="error")
+            self.query_one(f"#{exc.field}").focus()
             return
         error.update("")
-        error.remove_class("-shown")
         if not update.model_fields_set:
             self.notify("no changes to save")
             self.dismiss(False)

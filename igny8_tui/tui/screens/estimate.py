@@ -15,27 +15,27 @@ from igny8_tui.tui.formatting import count, credits
 from igny8_tui.tui.screens.sites import site_name
 
 BASIS_TEXT = {
-    "defaults": "basis: default ratios (no completed run on this site yet)",
+    "defaults": "basis: default ratios (no completed run yet)",
     "history": "basis: this site's completed runs",
 }
 
 
 def verdict(estimate: Estimate) -> str:
+    if estimate.sufficient and not any(stage.items for stage in estimate.stages):
+        return "✓ a run can start, though nothing is pending now"
     if estimate.sufficient:
         return "✓ a run can start"
     need, have = credits(estimate.required_credits), credits(estimate.balance)
     return f"✗ not enough credits: need {need}, have {have}"
 
 
-def totals_lines(estimate: Estimate) -> str:
-    """total, ×buffer = required, balance: labels left, amounts lined up on the right."""
-    rows = [
+def totals_rows(estimate: Estimate) -> list[tuple[str, str]]:
+    """Total, the buffered amount a run requires, and the balance it is checked against."""
+    return [
         ("total", credits(estimate.total_credits)),
-        (f"× {estimate.buffer_multiplier:g} buffer = required", credits(estimate.required_credits)),
+        (f"required (× {estimate.buffer_multiplier:g} buffer)", credits(estimate.required_credits)),
         ("balance", credits(estimate.balance)),
     ]
-    width = max(len(amount) for _, amount in rows)
-    return "\n".join(f"{label:<26}{amount:>{width}}" for label, amount in rows)
 
 
 class EstimateScreen(ModalScreen[None]):
@@ -56,7 +56,6 @@ class EstimateScreen(ModalScreen[None]):
                 classes="screen-title",
             )
             yield DataTable(id="estimate-stages", cursor_type="none", zebra_stripes=True)
-            yield Static(id="estimate-totals")
             yield Static(id="estimate-verdict")
             yield Static(id="estimate-basis")
         yield Footer()
@@ -64,7 +63,8 @@ class EstimateScreen(ModalScreen[None]):
     def on_mount(self) -> None:
         service = self.runtime.service
         estimate = service.estimate(self.site_id)
-        skipped = {stage.number for stage in service.pipeline_overview(self.site_id).stages if stage.skip}
+        overview = service.pipeline_overview(self.site_id)
+        skipped = {stage.number for stage in overview.stages if stage.skip}
         table = self.query_one("#estimate-stages", DataTable)
         table.add_column("Stage")
         table.add_column(Text("Items", justify="right"))
@@ -76,7 +76,8 @@ class EstimateScreen(ModalScreen[None]):
                 Text(count(stage.items), justify="right"),
                 Text(credits(stage.credits), justify="right"),
             )
-        self.query_one("#estimate-totals", Static).update(totals_lines(estimate))
+        for label, amount in totals_rows(estimate):
+            table.add_row(label, "", Text(amount, justify="right"), key=label)
         verdict_line = self.query_one("#estimate-verdict", Static)
         verdict_line.update(verdict(estimate))
         verdict_line.set_class(estimate.sufficient, "-sufficient")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from rich.console import Console
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
@@ -13,20 +14,28 @@ from textual.widgets import DataTable, Footer, RichLog, Static
 from igny8_tui.automation.service import AutomationService
 from igny8_tui.constants import HISTORY_LIMIT
 from igny8_tui.runtime import Runtime
-from igny8_tui.schemas import STAGES, LogEntry, RunSummary, StageProgress, parse_stage_result
+from igny8_tui.schemas import (
+    STAGES,
+    LogEntry,
+    RunSummary,
+    Stage4Result,
+    StageProgress,
+    parse_stage_result,
+)
 from igny8_tui.tui.formatting import clock_time, count, credits, date_time, duration
 from igny8_tui.tui.screens.sites import site_name
 
 RUN_LOG_MAX_LINES = 5000
 
+# Short enough that stage, state, processed, created, credits and time fit in 80 columns.
 STAGE_SHORT_NAMES: dict[int, str] = {
-    1: "Keywords→Clusters",
-    2: "Clusters→Ideas",
-    3: "Ideas→Tasks",
-    4: "Tasks→Content",
-    5: "Content→Prompts",
-    6: "Prompts→Images",
-    7: "Review→Published",
+    1: "Clustering",
+    2: "Ideas",
+    3: "Tasks",
+    4: "Content",
+    5: "Prompts",
+    6: "Images",
+    7: "Publishing",
 }
 
 # Each stage's output field in the spec's stage result, and what it counts.
@@ -66,7 +75,7 @@ class HistoryScreen(Screen[None]):
 
     BINDINGS = [
         Binding("escape", "back", "Back", id="history.back"),
-        Binding("enter", "open_run", "Open run", id="history.open"),
+        Binding("enter", "open_run", "Open run", id="history.open", priority=True),
         Binding("r", "reload", "Refresh", id="history.refresh"),
     ]
 
@@ -77,9 +86,8 @@ class HistoryScreen(Screen[None]):
 
     def compose(self) -> ComposeResult:
         name = site_name(self.runtime, self.site_id)
-        yield Static(
-            f"History · {name} · last {HISTORY_LIMIT} runs", id="history-title", classes="screen-title"
-        )
+        title = f"History · {name} · last {HISTORY_LIMIT} runs"
+        yield Static(title, id="history-title", classes="screen-title")
         yield DataTable(id="history-table", cursor_type="row", zebra_stripes=True)
         yield Static("No runs yet for this site.", id="history-empty")
         with VerticalScroll(id="history-notes"):
@@ -140,6 +148,27 @@ class HistoryScreen(Screen[None]):
         self.dismiss()
 
 
+LOG_PREFIX_WIDTH = len("00:00:00 ERROR s7 ")
+
+
+def log_entry_text(entry: LogEntry, width: int, console: Console) -> Text:
+    """`time level stage message`, the message wrapped to `width` with a hanging indent."""
+    prefix = Text.assemble(
+        (clock_time(entry.created_at), "dim"),
+        " ",
+        (f"{entry.level:<5}", LEVEL_STYLES[entry.level]),
+        " ",
+        (f"s{entry.stage}" if entry.stage else "  ", "dim"),
+        " ",
+    )
+    message = Text(entry.message, style=LEVEL_STYLES[entry.level])
+    lines = message.wrap(console, width - LOG_PREFIX_WIDTH)
+    indent = " " * LOG_PREFIX_WIDTH
+    return Text("\n").join(
+        Text.assemble(prefix if i == 0 else indent, line) for i, line in enumerate(lines)
+    )
+
+
 def find_run(service: AutomationService, site_id: int, run_id: int) -> RunSummary | None:
     """The run's summary: in the recent history, else further back."""
     recent = service.history(site_id)
@@ -156,21 +185,22 @@ def stage_row(stage: StageProgress) -> tuple[str | Text, ...]:
     result = parse_stage_result(stage.number, stage.result)
     if result is None:
         empty = _right(NO_VALUE)
-        return (name, stage.status, empty, empty, empty, empty, empty, empty, stage.skip_reason or "")
+        skip_reason = stage.skip_reason or ""
+        return (name, stage.status, empty, NO_VALUE, empty, empty, empty, empty, skip_reason)
     field, unit = CREATED_FIELDS[stage.number]
     created = f"{count(getattr(result, field))} {unit}"
-    if stage.number == 4:
-        created += f" · {count(getattr(result, 'total_words'))} words"
+    if isinstance(result, Stage4Result):
+        created += f" · {count(result.total_words)} words"
     state = f"{result.status} (partial)" if result.partial else result.status
     return (
         name,
         state,
         _right(f"{count(result.processed_count)}/{count(result.input_count)}"),
-        _right(created),
-        _right(count(result.items_failed)),
+        created,
         _right(credits(result.credits_used)),
         _right(duration(result.time_elapsed)),
         _right(count(result.batches_run)),
+        _right(count(result.items_failed)),
         result.skip_reason or "",
     )
 
@@ -188,11 +218,13 @@ class RunDetailScreen(Screen[None]):
         self.runtime = runtime
         self.site_id = site_id
         self.run_id = run_id
+        self._log_entries: list[LogEntry] = []
+        self._log_width = 0
 
     def compose(self) -> ComposeResult:
         yield Static(id="detail-title", classes="screen-title")
         yield Static(id="detail-summary")
-        yield DataTable(id="detail-stages", cursor_type="row", zebra_stripes=True)
+        yield DataTable(id="detail-stages", cursor_type="none", zebra_stripes=True)
         yield Static(id="detail-snapshot")
         with VerticalScroll(id="detail-errors"):
             yield Static(id="detail-errors-text")
@@ -202,7 +234,9 @@ class RunDetailScreen(Screen[None]):
     def on_mount(self) -> None:
         table = self.query_one("#detail-stages", DataTable)
         table.add_columns("Stage", "State")
-        for label in ("Processed", "Created", "Failed", "Credits", "Time", "Batches"):
+        table.add_column(_right("Processed"))
+        table.add_column("Created")
+        for label in ("Credits", "Time", "Batches", "Failed"):
             table.add_column(_right(label))
         table.add_column("Skip reason")
         self.action_reload()
@@ -233,13 +267,9 @@ class RunDetailScreen(Screen[None]):
             summary.update("")
             return
         title.update(f"Run {run.run_id} · {run.trigger_type} · {run.status}")
-        ended = run.completed_at or run.cancelled_at
         summary.update(
-            f"started {date_time(run.started_at)}"
-            + (f" · ended {date_time(ended)}" if ended else "")
-            + f" · duration {duration(run.duration_seconds)}"
-            + f" · {credits(run.total_credits_used)} credits"
-            + f" · {count(run.items_processed)} items"
+            f"started {date_time(run.started_at)} · duration {duration(run.duration_seconds)}"
+            f" · {credits(run.total_credits_used)} credits · {count(run.items_processed)} items"
         )
 
     def _show_errors(self, run: RunSummary | None, stages: list[StageProgress]) -> None:
@@ -255,21 +285,27 @@ class RunDetailScreen(Screen[None]):
         errors.set_class(bool(lines), "has-errors")
 
     def _show_log(self, entries: list[LogEntry]) -> None:
+        self._log_entries = entries
+        self._log_width = 0
+        lines = f"{count(len(entries))} line{'' if len(entries) == 1 else 's'}"
+        self.query_one("#detail-log", RichLog).border_title = f"Log · {lines}"
+        self.call_after_refresh(self._render_log)
+
+    def on_resize(self) -> None:
+        self.call_after_refresh(self._render_log)
+
+    def _render_log(self) -> None:
+        """Write the log to the width the RichLog has now: wrapped messages stay indented
+        under the message column, so each entry reads as one block."""
         log = self.query_one("#detail-log", RichLog)
+        width = log.scrollable_content_region.width - log.styles.scrollbar_size_vertical
+        if width <= LOG_PREFIX_WIDTH or width == self._log_width:
+            return
+        self._log_width = width
         log.clear()
-        for entry in entries:
-            log.write(
-                Text.assemble(
-                    (clock_time(entry.created_at), "dim"),
-                    " ",
-                    (f"{entry.level:<5}", LEVEL_STYLES[entry.level]),
-                    " ",
-                    (f"s{entry.stage}" if entry.stage else "  ", "dim"),
-                    " ",
-                    entry.message,
-                )
-            )
-        if not entries:
+        for entry in self._log_entries:
+            log.write(log_entry_text(entry, width, self.app.console), width=width)
+        if not self._log_entries:
             log.write("No log lines for this run.")
 
     def action_back(self) -> None:

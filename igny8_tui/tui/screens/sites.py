@@ -32,7 +32,7 @@ def pending_line(overview: PipelineOverview) -> str:
 
 
 def run_state(run: RunSummary | None) -> str:
-    """idle, running stage N/7, paused at stage N/7, stuck, waiting for a host."""
+    """idle, running stage N/7 (on which host), paused at stage N/7, stuck, waiting for a host."""
     if run is None:
         return "idle"
     where = f"stage {run.current_stage}/7"
@@ -42,7 +42,7 @@ def run_state(run: RunSummary | None) -> str:
         return f"stuck at {where} (no heartbeat for {eta(run.seconds_since_heartbeat)})"
     if run.host_state == "waiting":
         return f"waiting for a host at {where}"
-    return f"running {where}"
+    return f"running {where}" + (f" on {run.host}" if run.host else "")
 
 
 class SitePickerScreen(ModalScreen[int | None]):
@@ -50,7 +50,7 @@ class SitePickerScreen(ModalScreen[int | None]):
 
     BINDINGS = [
         Binding("escape", "cancel", "Cancel", id="sites.cancel"),
-        Binding("enter", "pick", "Pick", id="sites.pick", show=True),
+        Binding("enter", "pick", "Pick", id="sites.pick", priority=True),
     ]
 
     def __init__(self, runtime: Runtime, current_site_id: int) -> None:
@@ -66,17 +66,18 @@ class SitePickerScreen(ModalScreen[int | None]):
 
     def _options(self) -> list[Option]:
         service = self.runtime.service
+        sites = self.runtime.workspace.list_sites()
+        name_width = max((len(site.name) for site in sites), default=0)
         options = []
-        for site in self.runtime.workspace.list_sites():
+        for site in sites:
             marker = "● " if site.id == self.current_site_id else "  "
             state = run_state(service.current_run(site.id))
             pending = pending_line(service.pipeline_overview(site.id))
             prompt = Content.assemble(
-                (f"{marker}{site.name}", "bold"),
+                (f"{marker}{site.name:<{name_width}}", "bold"),
                 "  ",
                 (state, "$text-accent"),
-                "\n  ",
-                (pending, "$text-muted"),
+                f"\n  {pending}",
             )
             options.append(Option(prompt, id=str(site.id)))
         return options

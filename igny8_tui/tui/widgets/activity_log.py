@@ -88,12 +88,15 @@ class ActivityLog(Vertical):
         line.append(entry.message)
         return line
 
+    def visible(self) -> list[LogEntry]:
+        """The kept entries that pass the filters: what the log shows."""
+        return [entry for entry in self.entries if self._passes(entry)]
+
     def _redraw(self) -> None:
         log = self.query_one(RichLog)
         log.clear()
-        for entry in self.entries:
-            if self._passes(entry):
-                log.write(self._line(entry))
+        for entry in self.visible():
+            log.write(self._line(entry))
         self.held = 0
         self._show_filters()
 

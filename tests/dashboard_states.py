@@ -1,0 +1,149 @@
+"""Fixed, realistic dashboard states for snapshot tests and screenshots.
+
+Each state is made by the real engine (the offline provider, real runs), then every time in it
+is pinned to FIXED_NOW so the screen renders the same on every machine."""
+
+from __future__ import annotations
+
+import threading
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from sqlalchemy import select, update
+
+from igny8_tui.automation import credits
+from igny8_tui.automation.executor import RunOutcome
+from igny8_tui.db.models import Account, ActivityLog, AutomationRun
+from igny8_tui.runtime import Runtime
+from igny8_tui.tui.app import Igny8App
+from igny8_tui.workspace import Workspace
+
+DEMO_CSV = Path(__file__).resolve().parents[1] / "igny8_tui" / "data" / "demo_keywords.csv"
+FIXED_NOW = datetime(2026, 11, 28, 13, 5, 22, tzinfo=UTC)
+RUN_STARTED = FIXED_NOW - timedelta(minutes=12, seconds=41)
+OTHER_HOST = "daemon:ops@web1:4242"
+# Seconds each stage took, in the pinned timeline.
+STAGE_SECONDS = {1: 42.0, 2: 70.0, 3: 1.0, 4: 291.0, 5: 64.0, 6: 230.0, 7: 12.0}
+
+
+def _sites(workspace: Workspace) -> int:
+    site = workspace.add_site("green-thumb", domain="green-thumb.example")
+    workspace.import_keywords(site.id, DEMO_CSV)
+    for name in ("brew-lab", "trail-notes"):
+        workspace.add_site(name)
+    return site.id
+
+
+def _pin_times(rt: Runtime, *, paused_minutes_ago: float | None = None) -> None:
+    """Every run, stage result and log line on the fixed timeline."""
+    with rt.db.write() as s:
+        for run in s.scalars(select(AutomationRun)):
+            run.started_at = RUN_STARTED
+            run.heartbeat_at = FIXED_NOW - timedelta(seconds=3)
+            for n, seconds in STAGE_SECONDS.items():
+                result = run.stage_result(n)
+                if result is not None:
+                    share = 0.5 if result.get("status") in ("paused", "active") else 1.0
+                    result = dict(result, time_elapsed=seconds * share)
+                    setattr(run, f"stage_{n}_result", result)
+            if run.paused_at is not None:
+                run.paused_at = FIXED_NOW - timedelta(minutes=paused_minutes_ago or 2)
+            if run.finished_at is not None:
+                run.finished_at = FIXED_NOW - timedelta(seconds=20)
+                if run.completed_at is not None:
+                    run.completed_at = run.finished_at
+                if run.cancelled_at is not None:
+                    run.cancelled_at = run.finished_at
+        rows = s.scalars(select(ActivityLog.id).order_by(ActivityLog.id)).all()
+        for position, log_id in enumerate(rows):
+            moment = RUN_STARTED + (FIXED_NOW - RUN_STARTED) * (position + 1) / (len(rows) + 1)
+            s.execute(update(ActivityLog).where(ActivityLog.id == log_id).values(created_at=moment))
+
+
+def _spend_elsewhere(rt: Runtime, leave: float) -> None:
+    """Credits used by other sites: only `leave` remain for this run."""
+    with rt.db.write() as s:
+        account = s.scalars(select(Account)).one()
+        credits.grant(
+            s, account.id, credits.to_milli(leave) - account.balance_milli, "used by other sites"
+        )
+
+
+def _run_into_stage_4(rt: Runtime, site_id: int) -> int:
+    """A real run that runs short of credits after 14 articles of stage 4."""
+    rt.workspace.add_credits(1400)
+    run_id = rt.service.run_now(site_id).run_id
+    _spend_elsewhere(rt, 45 + 72 + 14 * 15 + 5)
+    assert rt.executor(run_id, threading.Event()).execute() is RunOutcome.PAUSED
+    return run_id
+
+
+def idle(rt: Runtime) -> int:
+    site_id = _sites(rt.workspace)
+    rt.workspace.add_credits(12480)
+    return site_id
+
+
+def paused_in_stage_4(rt: Runtime) -> int:
+    site_id = _sites(rt.workspace)
+    _run_into_stage_4(rt, site_id)
+    _pin_times(rt)
+    return site_id
+
+
+def running_in_stage_4(rt: Runtime) -> int:
+    """The paused run, credited and resumed, now hosted by a daemon on another machine."""
+    site_id = _sites(rt.workspace)
+    run_id = _run_into_stage_4(rt, site_id)
+    rt.workspace.add_credits(12000)
+    rt.service.resume(site_id, run_id)
+    with rt.db.write() as s:
+        run = s.get(AutomationRun, run_id)
+        assert run is not None
+        run.lease_owner = OTHER_HOST
+        run.lease_expires_at = datetime(2100, 1, 1, tzinfo=UTC)
+        run.lease_token += 1
+        stage_4 = dict(run.stage_4_result or {}, status="active")
+        run.stage_4_result = stage_4
+    _pin_times(rt)
+    return site_id
+
+
+def completed(rt: Runtime) -> int:
+    site_id = _sites(rt.workspace)
+    rt.workspace.add_credits(13353)
+    run_id = rt.service.run_now(site_id).run_id
+    assert rt.executor(run_id, threading.Event()).execute() is RunOutcome.COMPLETED
+    _pin_times(rt)
+    return site_id
+
+
+def failed(rt: Runtime) -> int:
+    """A run whose provider rejected the API key in stage 4 (as the OpenAI provider reports)."""
+    site_id = _sites(rt.workspace)
+    run_id = _run_into_stage_4(rt, site_id)
+    message = "stage 4: the AI provider refused the API key (HTTP 401); check IGNY8_AI_API_KEY"
+    with rt.db.write() as s:
+        run = s.get(AutomationRun, run_id)
+        assert run is not None
+        run.status, run.error_message, run.pause_reason = "failed", message, None
+        run.finished_at = FIXED_NOW
+        run.stage_4_result = dict(run.stage_4_result or {}, status="failed")
+        s.add(
+            ActivityLog(
+                site_id=site_id,
+                run_id=run_id,
+                stage=4,
+                level="ERROR",
+                message=f"run failed: {message}",
+            )
+        )
+    _pin_times(rt)
+    return site_id
+
+
+def build_app(home: Path, state: str) -> Igny8App:
+    """The dashboard over a fresh database in `home`, in the named state, on a fixed clock."""
+    rt = Runtime.load(home, None, actor="dashboard:ops@web1:7")
+    site_id = globals()[state](rt)
+    return Igny8App(rt, site_id, host=False, clock=lambda: FIXED_NOW)

@@ -1,0 +1,251 @@
+"""The dashboard driven by Pilot over a real database: every binding, checked on screen and in
+the database."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from igny8_tui.automation.executor import RunOutcome
+from igny8_tui.db.models import AutomationRun
+from igny8_tui.runtime import Runtime
+from igny8_tui.tui.app import Igny8App
+from igny8_tui.tui.widgets.activity_log import ActivityLog
+from tests.conftest import demo_site, start_igny8
+
+SIZE = (120, 40)
+
+
+@pytest.fixture
+def slow_runtime(home: Path, monkeypatch: pytest.MonkeyPatch) -> Runtime:
+    """A runtime whose offline provider takes 30 ms a call, so a run can be steered."""
+    monkeypatch.setenv("IGNY8_LOCAL_LATENCY_MS", "30")
+    return Runtime.load(home, None, actor="dashboard:test")
+
+
+async def until(pilot: object, check: Callable[[], bool], timeout: float = 60) -> None:
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while not check():
+        assert loop.time() < deadline, "timed out"
+        await pilot.pause(0.05)  # type: ignore[attr-defined]
+
+
+def screen_text(app: Igny8App) -> str:
+    return "\n".join(str(widget.render()) for widget in app.screen.query("Label, Static, Button"))
+
+
+def run_row(rt: Runtime) -> AutomationRun | None:
+    with rt.db.read() as s:
+        return s.scalars(select(AutomationRun).order_by(AutomationRun.id.desc())).first()
+
+
+async def test_run_now_hosts_the_run_here_and_the_screen_follows_it_to_completion(
+    runtime: Runtime,
+) -> None:
+    site_id = demo_site(runtime)
+    app = Igny8App(runtime, site_id)
+    async with app.run_test(size=SIZE) as pilot:
+        await until(pilot, lambda: app.data is not None)
+        assert "○ IDLE" in screen_text(app)
+        await pilot.press("r")
+        await until(pilot, lambda: (r := run_row(runtime)) is not None and r.status == "completed")
+        await until(pilot, lambda: app.data is not None and app.data.run.status == "completed")
+        text = screen_text(app)
+        assert "✓ COMPLETED" in text and "Run 1 completed" in text
+        assert "150 → 12 clusters" in text and "54,000 words" in text and "36 published" in text
+        assert "486 / 486 items" in text
+        log_lines = app.query_one(ActivityLog).entries
+        assert any("run completed · 873 credits" in e.message for e in log_lines)
+        assert "run 1 hosted by test" in run_igny8_log(runtime, site_id)
+        await pilot.press("q")
+
+
+def run_igny8_log(rt: Runtime, site_id: int) -> str:
+    return "\n".join(e.message for e in rt.service.logs(site_id, lines=10_000))
+
+
+async def test_pause_then_resume_from_the_keyboard(slow_runtime: Runtime) -> None:
+    rt = slow_runtime
+    site_id = demo_site(rt)
+    app = Igny8App(rt, site_id)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("r")
+        await until(pilot, lambda: (r := run_row(rt)) is not None and r.current_stage >= 2)
+        await pilot.press("p")
+        await until(pilot, lambda: run_row(rt).status == "paused")  # type: ignore[union-attr]
+        await until(pilot, lambda: app.data is not None and app.data.run.status == "paused")
+        text = screen_text(app)
+        assert "❚❚ PAUSED" in text and "paused by dashboard:test" in text
+        assert app.query_one("#control-resume").disabled is False
+        assert app.query_one("#control-pause").disabled is True
+        await pilot.press("u")
+        await until(pilot, lambda: run_row(rt).status == "completed", timeout=120)  # type: ignore[union-attr]
+        await pilot.press("q")
+
+
+async def test_cancel_asks_first_declined_keeps_running_confirmed_cancels(
+    slow_runtime: Runtime,
+) -> None:
+    rt = slow_runtime
+    site_id = demo_site(rt)
+    app = Igny8App(rt, site_id)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("r")
+        await until(pilot, lambda: app.data is not None and app.data.active)
+        await pilot.press("x")
+        await until(pilot, lambda: app.screen.__class__.__name__ == "ConfirmScreen")
+        await pilot.press("n")
+        await pilot.pause(0.3)
+        assert run_row(rt).status == "running"  # type: ignore[union-attr]
+        await pilot.press("x")
+        await until(pilot, lambda: app.screen.__class__.__name__ == "ConfirmScreen")
+        await pilot.press("y")
+        await until(pilot, lambda: run_row(rt).status == "cancelled")  # type: ignore[union-attr]
+        await until(pilot, lambda: "■ CANCELLED" in screen_text(app))
+        await pilot.press("q")
+
+
+async def test_keys_that_do_not_apply_explain_why(runtime: Runtime) -> None:
+    site_id = demo_site(runtime)
+    app = Igny8App(runtime, site_id, host=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await until(pilot, lambda: app.data is not None)
+        for key in ("p", "u", "x"):
+            await pilot.press(key)
+        await pilot.pause(0.2)
+        messages = [n.message for n in app._notifications]
+        assert messages.count("nothing to pause: site green-thumb has no active run") == 1
+        assert any(m.startswith("nothing to resume") for m in messages)
+        assert any(m.startswith("nothing to cancel") for m in messages)
+        assert app.query_one("#control-pause").disabled is True
+
+
+async def test_insufficient_credits_shows_the_numbers(runtime: Runtime) -> None:
+    site_id = demo_site(runtime, grant=100)
+    app = Igny8App(runtime, site_id, host=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await until(pilot, lambda: app.data is not None)
+        await pilot.press("r")
+        await until(pilot, lambda: bool(app._notifications))
+        (notice,) = [n.message for n in app._notifications]
+        assert notice.startswith("insufficient credits: this run needs 1,296.0")
+        assert "and the balance is 100.0" in notice
+        assert run_row(runtime) is None
+
+
+async def test_a_run_hosted_by_another_process_is_shown_and_controlled(
+    home: Path, runtime: Runtime
+) -> None:
+    site_id = demo_site(runtime)
+    other = start_igny8(home, "run", "--site", "green-thumb", IGNY8_LOCAL_LATENCY_MS="30")
+    app = Igny8App(runtime, site_id, host=False)
+    try:
+        async with app.run_test(size=SIZE) as pilot:
+            await until(pilot, lambda: app.data is not None and app.data.active)
+            await until(pilot, lambda: "hosted by another process: run:" in screen_text(app))
+            await pilot.press("p")
+            await until(pilot, lambda: run_row(runtime).status == "paused")  # type: ignore[union-attr]
+            await pilot.press("u")
+            await until(pilot, lambda: run_row(runtime).status == "completed", timeout=120)  # type: ignore[union-attr]
+        assert other.wait(timeout=60) == 0
+    finally:
+        other.kill()
+
+
+async def test_log_filters_by_level_stage_and_text_and_can_pause(runtime: Runtime) -> None:
+    site_id = demo_site(runtime)
+    run_id = runtime.service.run_now(site_id).run_id
+    assert runtime.executor(run_id, threading.Event()).execute() is RunOutcome.COMPLETED
+    app = Igny8App(runtime, site_id, host=False)
+    async with app.run_test(size=SIZE) as pilot:
+        log = app.query_one(ActivityLog)
+        await until(pilot, lambda: len(log.entries) > 100)
+        everything = len(log.visible())
+        await pilot.press("t")  # stage 1
+        assert 0 < len(log.visible()) < everything
+        assert {e.stage for e in log.visible()} == {1}
+        await pilot.press("t", "t", "t")  # stage 4
+        assert {e.stage for e in log.visible()} == {4}
+        assert len(app.query_one("#log-lines").lines) >= len(log.visible())  # type: ignore[attr-defined]
+        await pilot.press("t", "t", "t", "t")  # all stages again
+        await pilot.press("v", "v")  # warn+
+        assert log.visible() == []
+        await pilot.press("v", "v")  # all levels
+        assert len(log.visible()) == everything
+        await pilot.press("slash")
+        await pilot.press(*"mulch")
+        await pilot.press("enter")
+        shown = log.visible()
+        assert shown and all("mulch" in e.message.lower() for e in shown)
+        assert '"mulch"' in str(app.query_one("#log-filters").render())
+        await pilot.press("escape")
+        assert len(log.visible()) == everything
+        await pilot.press("f")
+        assert "paused · 0 new" in str(app.query_one("#log-filters").render())
+
+
+async def test_quit_with_an_active_run_asks_and_says_the_run_stays_recoverable(
+    slow_runtime: Runtime,
+) -> None:
+    rt = slow_runtime
+    site_id = demo_site(rt)
+    app = Igny8App(rt, site_id)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("r")
+        await until(pilot, lambda: app.data is not None and app.hosted_here(app.data.run.run_id))
+        await pilot.press("q")
+        await until(pilot, lambda: app.screen.__class__.__name__ == "ConfirmScreen")
+        assert "resumes the run where it stopped" in screen_text(app)
+        await pilot.press("n")
+        await pilot.pause(0.2)
+        assert app.is_running
+        await pilot.press("q")
+        await until(pilot, lambda: app.screen.__class__.__name__ == "ConfirmScreen")
+        await pilot.press("y")
+    run = run_row(rt)
+    assert run is not None and run.status == "running"
+    assert run.lease_owner is None, "quitting must release the run for the next host"
+
+
+async def test_the_command_palette_offers_every_action(runtime: Runtime) -> None:
+    site_id = demo_site(runtime)
+    app = Igny8App(runtime, site_id, host=False)
+    async with app.run_test(size=SIZE) as pilot:
+        titles = [c.title for c in app.get_system_commands(app.screen)]
+        for wanted in (
+            "Run now (r)",
+            "Pause (p)",
+            "Resume (u)",
+            "Cancel (x)",
+            "Config (e)",
+            "History (h)",
+            "Estimate ($)",
+            "Sites (s)",
+            "Help (?)",
+            "Filter (/)",
+        ):
+            assert wanted in titles
+        await pilot.press("ctrl+p")
+        await until(pilot, lambda: app.screen.__class__.__name__ == "CommandPalette")
+        await pilot.press(*"estimate")
+        await pilot.press("enter")
+        await until(pilot, lambda: app.screen.__class__.__name__ == "EstimateScreen")
+
+
+async def test_switching_site_shows_the_other_site(runtime: Runtime) -> None:
+    first = demo_site(runtime)
+    runtime.workspace.add_site("second-site")
+    app = Igny8App(runtime, first, host=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await until(pilot, lambda: app.data is not None)
+        await pilot.press("s")
+        await until(pilot, lambda: app.screen.__class__.__name__ == "SitePickerScreen")
+        await pilot.press("down", "enter")
+        await until(pilot, lambda: app.data is not None and app.data.site.name == "second-site")
+        assert "site second-site (2/2)" in screen_text(app)
