@@ -5,11 +5,12 @@ is pinned to FIXED_NOW so the screen renders the same on every machine."""
 
 from __future__ import annotations
 
+import re
 import threading
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 
 from igny8_tui.automation import credits
 from igny8_tui.automation.executor import RunOutcome
@@ -54,10 +55,18 @@ def _pin_times(rt: Runtime, *, paused_minutes_ago: float | None = None) -> None:
                     run.completed_at = run.finished_at
                 if run.cancelled_at is not None:
                     run.cancelled_at = run.finished_at
-        rows = s.scalars(select(ActivityLog.id).order_by(ActivityLog.id)).all()
-        for position, log_id in enumerate(rows):
-            moment = RUN_STARTED + (FIXED_NOW - RUN_STARTED) * (position + 1) / (len(rows) + 1)
-            s.execute(update(ActivityLog).where(ActivityLog.id == log_id).values(created_at=moment))
+        rows = s.scalars(select(ActivityLog).order_by(ActivityLog.id)).all()
+        for position, row in enumerate(rows):
+            row.created_at = RUN_STARTED + (FIXED_NOW - RUN_STARTED) * (position + 1) / (
+                len(rows) + 1
+            )
+            row.message = _pinned_durations(row.stage, row.message)
+
+
+def _pinned_durations(stage: int | None, message: str) -> str:
+    """Measured durations at the end of log lines, replaced by the pinned timeline's."""
+    seconds = STAGE_SECONDS[stage] if stage else sum(STAGE_SECONDS.values())
+    return re.sub(r"· [0-9.]+s$", f"· {seconds:.1f}s", message)
 
 
 def _spend_elsewhere(rt: Runtime, leave: float) -> None:

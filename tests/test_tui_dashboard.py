@@ -249,3 +249,32 @@ async def test_switching_site_shows_the_other_site(runtime: Runtime) -> None:
         await pilot.press("down", "enter")
         await until(pilot, lambda: app.data is not None and app.data.site.name == "second-site")
         assert "site second-site (2/2)" in screen_text(app)
+
+
+async def test_the_main_view_keeps_updating_under_another_screen(runtime: Runtime) -> None:
+    site_id = demo_site(runtime)
+    app = Igny8App(runtime, site_id)
+    async with app.run_test(size=SIZE) as pilot:
+        await until(pilot, lambda: app.data is not None)
+        await pilot.press("h")
+        await until(pilot, lambda: app.screen.__class__.__name__ == "HistoryScreen")
+        await pilot.press("slash", "v")  # the log's keys do nothing here
+        await app.run_action("run_now")
+        await until(pilot, lambda: app.data is not None and app.data.run is not None)
+        await until(pilot, lambda: app.data.run.status == "completed")  # type: ignore[union-attr]
+        assert app.screen.__class__.__name__ == "HistoryScreen"
+        await pilot.press("escape")
+        assert "✓ COMPLETED" in screen_text(app)
+
+
+async def test_keys_can_be_remapped_in_the_config_file(home: Path) -> None:
+    home.mkdir(parents=True)
+    (home / "config.toml").write_text('[keys]\n"run.run_now" = "n"\n')
+    rt = Runtime.load(home, None, actor="dashboard:test")
+    site_id = demo_site(rt)
+    app = Igny8App(rt, site_id)
+    async with app.run_test(size=SIZE) as pilot:
+        await until(pilot, lambda: app.data is not None)
+        await pilot.press("n")
+        await until(pilot, lambda: run_row(rt) is not None)
+        await until(pilot, lambda: run_row(rt).status == "completed")  # type: ignore[union-attr]

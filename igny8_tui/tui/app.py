@@ -11,6 +11,7 @@ from datetime import datetime
 from textual import work
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
+from textual.css.query import NoMatches
 from textual.containers import Container, Horizontal
 from textual.screen import Screen
 from textual.widgets import Footer
@@ -130,6 +131,8 @@ class Igny8App(App[None]):
         yield Footer()
 
     def on_mount(self) -> None:
+        # Updates land on the main view even while another screen is on top of it.
+        self.main_screen = self.screen
         self.query_one("#pipeline").border_title = "Pipeline"
         self.query_one("#processing").border_title = "Now processing"
         if self.runtime.settings.keys:
@@ -178,7 +181,10 @@ class Igny8App(App[None]):
         if data.site.id != self.site_id:
             return  # a read for the site shown before a switch
         now = self.clock()
-        log = self.query_one(ActivityLog)
+        try:
+            log = self.main_screen.query_one(ActivityLog)
+        except NoMatches:
+            return  # a read that arrived while the app was closing
         with self.batch_update():
             if data.log_run_id != self._log_run_id:
                 log.reset()
@@ -187,13 +193,13 @@ class Igny8App(App[None]):
             if data.new_logs:
                 log.add(data.new_logs)
                 self._last_log_id = data.new_logs[-1].id
-            self.query_one(HeaderBar).show(data, now)
+            self.main_screen.query_one(HeaderBar).show(data, now)
             stages = data.progress.stages if data.progress else None
-            self.query_one(PipelineCards).show(data.overview.stages, stages)
-            self.query_one(ProgressPanel).show(data, now)
-            self.query_one(Controls).show(data)
+            self.main_screen.query_one(PipelineCards).show(data.overview.stages, stages)
+            self.main_screen.query_one(ProgressPanel).show(data, now)
+            self.main_screen.query_one(Controls).show(data)
             hosted = self.hosted_here(data.run.run_id if data.run else None)
-            self.query_one(ProcessingCard).show(data, hosted, now)
+            self.main_screen.query_one(ProcessingCard).show(data, hosted, now)
         self.data = data
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
@@ -303,7 +309,7 @@ class Igny8App(App[None]):
         self.site_id = site_id
         self._log_run_id = None
         self._last_log_id = 0
-        self.query_one(ActivityLog).reset()
+        self.main_screen.query_one(ActivityLog).reset()
         self.poll()
 
     def action_help(self) -> None:
@@ -313,20 +319,26 @@ class Igny8App(App[None]):
 
     # ----- the log -----
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """The log's keys belong to the main view; elsewhere they are off (and not shown)."""
+        if action.startswith("log_"):
+            return self.screen is getattr(self, "main_screen", self.screen)
+        return True
+
     def action_log_search(self) -> None:
-        self.query_one(ActivityLog).open_search()
+        self.main_screen.query_one(ActivityLog).open_search()
 
     def action_log_clear_search(self) -> None:
-        self.query_one(ActivityLog).clear_search()
+        self.main_screen.query_one(ActivityLog).clear_search()
 
     def action_log_level(self) -> None:
-        self.query_one(ActivityLog).cycle_level()
+        self.main_screen.query_one(ActivityLog).cycle_level()
 
     def action_log_stage(self) -> None:
-        self.query_one(ActivityLog).cycle_stage()
+        self.main_screen.query_one(ActivityLog).cycle_stage()
 
     def action_log_follow(self) -> None:
-        self.query_one(ActivityLog).toggle_follow()
+        self.main_screen.query_one(ActivityLog).toggle_follow()
 
     # ----- palette and quitting -----
 

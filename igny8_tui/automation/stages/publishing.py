@@ -78,8 +78,14 @@ class PublishingStage(Stage):
         content.published_at = unit.payload.published_at
         return Applied(
             counters={"ready_for_review": 1, "published": 1},
-            message=f"published {content.title!r} → {published.location}",
+            message=f"published {content.title!r} → {self._shown(published.location)}",
         )
+
+    def _shown(self, location: str) -> str:
+        """A location under the data directory, relative to it (shorter in the log)."""
+        path = Path(location)
+        home = self.ctx.settings.home
+        return str(path.relative_to(home)) if path.is_relative_to(home) else location
 
     def fail(self, session: Session, unit: Unit, reason: str) -> Applied:
         content = session.get(Content, unit.payload.content_id)

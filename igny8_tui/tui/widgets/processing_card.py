@@ -54,6 +54,9 @@ def processing_text(data: DashboardData, hosted_here: bool, now: datetime) -> st
     if work is not None:
         header += f"   batch {work.batch_number} of {work.batch_count}"
     lines.append(header)
+    host = _host_line(data, hosted_here, now)
+    if host:
+        lines.append(host)
     if run.status == "paused":
         lines.append(f"❚❚ {run.pause_reason or 'paused'} at {clock_time(run.paused_at)}")
     elif run.control_request:
@@ -70,9 +73,6 @@ def processing_text(data: DashboardData, hosted_here: bool, now: datetime) -> st
         if work.up_next:
             lines.append("Up next")
             lines += [f"  {item}" for item in work.up_next[:UP_NEXT_SHOWN]]
-    host = _host_line(data, hosted_here, now)
-    if host:
-        lines.append(host)
     lines.append(
         f"Credits this run {credits(run.total_credits_used)} · "
         f"running {duration(elapsed_seconds(run, now))}"
