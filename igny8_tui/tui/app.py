@@ -7,12 +7,13 @@ import threading
 import time
 from collections.abc import Callable, Iterable
 from datetime import datetime
+from pathlib import Path
 
 from textual import work
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
-from textual.css.query import NoMatches
 from textual.containers import Container, Horizontal
+from textual.css.query import NoMatches
 from textual.screen import Screen
 from textual.widgets import Footer
 from textual.worker import Worker, WorkerState
@@ -75,7 +76,8 @@ class Igny8App(App[None]):
     """One site's pipeline, live; hosts runs in worker threads unless told not to."""
 
     TITLE = "igny8"
-    CSS_PATH = ["app.tcss", "screens/screens.tcss"]
+    # Absolute, so subclasses defined elsewhere (tests, benchmarks) find the styles too.
+    CSS_PATH = [Path(__file__).parent / "app.tcss", Path(__file__).parent / "screens/screens.tcss"]
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (110, "-wide")]
     BINDINGS = [
         Binding(
