@@ -24,6 +24,7 @@ from igny8_tui.constants import DAEMON_MAX_RUNS, DEFAULT_LOG_LINES, POLL_INTERVA
 from igny8_tui.errors import AlreadyRunningError, Igny8Error, InvalidInputError
 from igny8_tui.runtime import Runtime
 from igny8_tui.schemas import ConfigUpdate, RunSummary, describe_config_error
+from igny8_tui.settings import Settings
 
 F = TypeVar("F", bound=Callable[..., Any])
 EXIT_USER_ERROR = 2
@@ -241,8 +242,26 @@ def config() -> None:
 @site_option
 @command()
 def config_show(state: State, site_ref: str) -> None:
-    """Show a site's AutomationConfig."""
-    state.emit(state.runtime.service.config(state.site_id(site_ref)), "config")
+    """Show a site's AutomationConfig and the AI provider in use (never its key)."""
+    config = state.runtime.service.config(state.site_id(site_ref))
+    state.emit(
+        {**config.model_dump(mode="json"), "ai": ai_summary(state.runtime.settings)}, "config"
+    )
+
+
+def ai_summary(settings: Settings) -> dict[str, object]:
+    """Which AI is in use; the key only as set or not set."""
+    remote = settings.ai_provider == "openai"
+    return {
+        "provider": settings.ai_provider,
+        "base_url": settings.ai_base_url if remote else None,
+        "model": settings.ai_model if remote else "offline",
+        "image_provider": settings.images_from,
+        "image_model": settings.ai_image_model if settings.images_from == "openai" else "offline",
+        "concurrency": settings.ai_concurrency,
+        "api_key": "set" if settings.ai_api_key.get_secret_value() else "not set",
+        "credit_mode": settings.credit_mode,
+    }
 
 
 def parse_assignments(pairs: tuple[str, ...]) -> ConfigUpdate:
@@ -268,7 +287,10 @@ def parse_assignments(pairs: tuple[str, ...]) -> ConfigUpdate:
 def config_set(state: State, site_ref: str, assignments: tuple[str, ...]) -> None:
     """Change settings, e.g. `stage_4_batch_size=6 skip_stage_6=true`; all or nothing."""
     update = parse_assignments(assignments)
-    state.emit(state.runtime.service.update_config(state.site_id(site_ref), update), "config")
+    config = state.runtime.service.update_config(state.site_id(site_ref), update)
+    state.emit(
+        {**config.model_dump(mode="json"), "ai": ai_summary(state.runtime.settings)}, "config"
+    )
 
 
 # ----- running -----
@@ -521,6 +543,37 @@ def resume(state: State, site_ref: str) -> None:
 def cancel(state: State, site_ref: str) -> None:
     """Cancel the site's active run after the current item."""
     _control(state, site_ref, "cancel")
+
+
+# ----- AI -----
+
+
+@cli.group()
+def ai() -> None:
+    """The AI provider in use."""
+
+
+@ai.command("check")
+@command()
+def ai_check(state: State) -> None:
+    """Send one tiny request and report whether the server answers, its model and latency."""
+    from igny8_tui.ai.check import check_provider
+
+    result = check_provider(state.runtime.settings)
+    state.emit(result, "ai_check")
+    if not result.ok:
+        sys.exit(EXIT_RUN_NOT_COMPLETED)
+
+
+@cli.command()
+@command()
+def prompts(state: State) -> None:
+    """List the prompt templates, where each comes from, and the fields it may use."""
+    from igny8_tui.ai.prompts import load_templates
+
+    templates = load_templates(state.runtime.settings.prompts_dir)
+    rows = [{"name": t.name, "source": t.source, "fields": t.fields} for t in templates.values()]
+    state.emit({"directory": str(state.runtime.settings.prompts_dir), "templates": rows}, "prompts")
 
 
 # ----- hosting -----

@@ -7,7 +7,6 @@ from datetime import datetime
 from typing import Any
 
 from igny8_tui.schemas import (
-    ConfigPayload,
     CurrentProcessing,
     Estimate,
     LogEntry,
@@ -140,8 +139,26 @@ def _log(entry: LogEntry) -> str:
     return f"{_time(entry.created_at)} {entry.level:<5} {stage} {entry.message}"
 
 
-def _config(data: ConfigPayload) -> str:
-    return "\n".join(f"{k} = {v}" for k, v in data.model_dump().items())
+def _config(data: dict[str, Any]) -> str:
+    lines = [f"{k} = {v}" for k, v in data.items() if k != "ai"]
+    lines += [f"ai.{k} = {v}" for k, v in data["ai"].items() if v is not None]
+    return "\n".join(lines)
+
+
+def _ai_check(data: Any) -> str:
+    if not data.ok:
+        return f"AI provider {data.provider} at {data.base_url}: NOT OK · {data.error}"
+    return (
+        f"AI provider {data.provider} at {data.base_url}: OK · model {data.model}"
+        f" · {data.latency_ms:.0f} ms"
+    )
+
+
+def _prompts(data: dict[str, Any]) -> str:
+    rows = [(t["name"], t["source"], ", ".join(t["fields"])) for t in data["templates"]]
+    return f"overrides go in {data['directory']}/NAME.txt\n" + table(
+        ("template", "source", "fields"), rows
+    )
 
 
 def _records(keys: Sequence[str]) -> Callable[[list[Any]], str]:
@@ -171,6 +188,8 @@ RENDERERS: dict[str, Callable[[Any], str]] = {
     "logs": lambda entries: "\n".join(_log(e) for e in entries) or "(no log lines)",
     "log": _log,
     "config": _config,
+    "ai_check": _ai_check,
+    "prompts": _prompts,
     "credits": lambda c: f"balance {c.balance:,g} credits (ledger {c.ledger_sum:,g})",
     "site": _fields,
     "import": lambda r: f"{r.site}: {r.rows} rows · {r.added} added · {r.merged} merged",

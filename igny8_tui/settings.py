@@ -5,10 +5,10 @@ from __future__ import annotations
 import os
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import platformdirs
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field, SecretStr, ValidationError
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -47,7 +47,24 @@ class Settings(BaseSettings):
     target_word_count: int = Field(default=1500, ge=100, le=20000)
     min_keywords_to_cluster: int = Field(default=5, ge=1)
     demo_credits: int = Field(default=20000, ge=0)
-    ai_provider: str = "local"
+    # AI: the offline `local` provider, or any OpenAI-compatible server.
+    ai_provider: Literal["local", "openai"] = "local"
+    ai_base_url: str = "https://api.openai.com/v1"
+    ai_api_key: SecretStr = Field(
+        default=SecretStr(""),
+        validation_alias=AliasChoices("ai_api_key", "IGNY8_AI_API_KEY", "OPENAI_API_KEY"),
+    )
+    ai_model: str = "gpt-4o-mini"
+    ai_image_model: str = "gpt-image-1"
+    ai_concurrency: int = Field(default=4, ge=1, le=64)
+    ai_timeout_s: float = Field(default=60.0, gt=0, le=3600)
+    ai_max_retries: int = Field(default=2, ge=0, le=10)
+    # A reply that is not valid JSON of the right shape is asked for again this many times.
+    ai_invalid_reply_retries: int = Field(default=2, ge=0, le=10)
+    # Images from the AI server, or drawn offline (for servers without an images endpoint).
+    image_provider: Literal["local", "openai"] | None = None
+    # "fixed": the per-operation costs below; "tokens": from the usage the server reports.
+    credit_mode: Literal["fixed", "tokens"] = "fixed"
     # Dashboard key remaps: binding id -> key(s), e.g. {"run.pause" = "ctrl+p"} (see README).
     keys: dict[str, str] = Field(default_factory=dict)
     # A host that stops heart-beating for this long loses its runs to the next host.
@@ -58,6 +75,14 @@ class Settings(BaseSettings):
     @property
     def database_url(self) -> str:
         return self.db or f"sqlite:///{self.home / DB_FILE_NAME}"
+
+    @property
+    def images_from(self) -> Literal["local", "openai"]:
+        return self.image_provider or self.ai_provider
+
+    @property
+    def prompts_dir(self) -> Path:
+        return self.home / "prompts"
 
     @property
     def config_file(self) -> Path:

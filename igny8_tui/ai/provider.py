@@ -23,6 +23,10 @@ class ProviderError(Exception):
     """An AI call failed for this item; the message is written for the operator."""
 
 
+class ProviderFatalError(Exception):
+    """The AI provider cannot work at all (bad API key, unknown model): the run stops."""
+
+
 class Provider(Protocol):
     name: str
 

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
+from igny8_tui.ai.outputs import TokenUsage
 from igny8_tui.db.models import Account, AutomationRun, CreditLedger
 from igny8_tui.settings import CreditCosts
 
@@ -22,10 +24,29 @@ def from_milli(milli: int) -> float:
     return milli / MILLI_PER_CREDIT
 
 
-class Costs:
-    """The price of each AI operation, in milli-credits, from the configured costs."""
+@dataclass(frozen=True)
+class TokenRate:
+    """Token billing for one operation: ceil(tokens / tokens_per_credit), at least min_credits."""
 
-    def __init__(self, costs: CreditCosts) -> None:
+    tokens_per_credit: int
+    min_credits: int
+
+
+TOKEN_RATES = {
+    "clustering": TokenRate(150, 2),
+    "ideas": TokenRate(200, 1),
+    "content": TokenRate(100, 3),
+    "image_prompts": TokenRate(100, 1),
+}
+TOKEN_MODE_IMAGE_CREDITS = 5
+
+
+class Costs:
+    """The price of each AI operation, in milli-credits, from the configured costs; in token
+    mode, from the tokens the server reports (only for validated replies)."""
+
+    def __init__(self, costs: CreditCosts, mode: str = "fixed") -> None:
+        self.token_mode = mode == "tokens"
         self.clustering_batch = to_milli(costs.clustering_per_batch)
         self.idea = to_milli(costs.per_idea)
         self.per_100_words = to_milli(costs.content_per_100_words)
@@ -41,6 +62,16 @@ class Costs:
 
     def image_prompts(self, count: int) -> int:
         return self.image_prompt * count
+
+    def billed(self, operation: str, fixed_milli: int, usage: TokenUsage | None) -> int:
+        """What a validated reply costs: the fixed price, or in token mode its tokens' price."""
+        if not self.token_mode:
+            return fixed_milli
+        if operation == "images":
+            return TOKEN_MODE_IMAGE_CREDITS * MILLI_PER_CREDIT
+        rate = TOKEN_RATES[operation]
+        tokens = usage.total_tokens if usage else 0
+        return max(rate.min_credits, math.ceil(tokens / rate.tokens_per_credit)) * MILLI_PER_CREDIT
 
 
 def balance_milli(session: Session, account_id: int) -> int:

@@ -6,13 +6,14 @@ import enum
 import math
 import threading
 import time
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from typing import Literal
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from igny8_tui.ai.provider import Provider, ProviderError
+from igny8_tui.ai.provider import Provider, ProviderError, ProviderFatalError
 from igny8_tui.automation import credits, pipeline
 from igny8_tui.automation.forecast import PipelineRatios, ratios_for_site
 from igny8_tui.automation.lease import Lease, LeaseKeeper, fenced_run, release, try_claim
@@ -53,8 +54,15 @@ class _StageStop:
     outcome: RunOutcome
 
 
-def _elapsed_since(start: float) -> float:
-    return time.monotonic() - start
+class _StageClock:
+    """A stage's active time: what earlier segments took plus this segment so far."""
+
+    def __init__(self, before_s: float) -> None:
+        self.before_s = before_s
+        self.started = time.monotonic()
+
+    def elapsed(self) -> float:
+        return round(self.before_s + time.monotonic() - self.started, 3)
 
 
 class RunNotClaimable(InvalidStateError):
@@ -90,7 +98,7 @@ class RunExecutor:
         self.stop = stop or threading.Event()
         self.stop_mode = stop_mode
         self.listener = listener
-        self.costs = credits.Costs(settings.credits)
+        self.costs = credits.Costs(settings.credits, settings.credit_mode)
         self.lease: Lease | None = None
 
     # ----- entry point -----
@@ -103,6 +111,9 @@ class RunExecutor:
                 return self._run_stages()
         except LeaseLostError:
             return RunOutcome.LOST
+        except ProviderFatalError as exc:
+            self._fail(str(exc))
+            return RunOutcome.FAILED
         except Exception as exc:
             self._fail(f"{type(exc).__name__}: {exc}")
             raise
@@ -227,27 +238,57 @@ class RunExecutor:
     def _process_units(
         self, number: int, stage: Stage, result: StageResult, config: AutomationConfig
     ) -> _StageStop | None:
+        """Units in canonical order, up to `ai_concurrency` in the AI's hands at once for a
+        parallel stage (never across a batch boundary); each commits on its own. A pause or
+        cancel stops new units from starting; those in hand finish and commit first."""
         batch_size = pipeline.batch_size(config, number)
-        segment_start, base_elapsed = time.monotonic(), result.time_elapsed
-        while True:
-            stop = self._acknowledge_stop(number)
-            if stop is not None:
-                return _StageStop(stop)
-            room = batch_size if stage.units_per_batch_is_one else 1
-            with self.db.read() as session:
-                unit = stage.next_unit(session, room)
-            if unit is None:
-                break
-            done = result.batch_items_done
-            new_batch = stage.units_per_batch_is_one or done == 0 or done >= batch_size
-            if new_batch and result.batches_run > 0 and not self._wait(config.within_stage_delay):
-                continue
-            if not self._has_credits_for(unit):
-                return _StageStop(self._pause_for_credits(number, result, unit))
-            if new_batch:
-                self._start_batch(number, stage, result, batch_size)
-            self._call_and_commit(number, stage, unit, result, segment_start, base_elapsed)
-        return self._finish_stage(number, result, segment_start, base_elapsed)
+        units_per_batch = 1 if stage.units_per_batch_is_one else batch_size
+        room = batch_size if stage.units_per_batch_is_one else 1
+        width = self.settings.ai_concurrency if stage.parallel else 1
+        clock = _StageClock(result.time_elapsed)
+        in_hand: dict[Future[tuple[object, str | None]], Unit] = {}
+        stopping = False
+        with ThreadPoolExecutor(width, thread_name_prefix=f"run-{self.run_id}-s{number}") as pool:
+            while True:
+                stopping = stopping or self._stop_requested()
+                while not stopping and len(in_hand) < width:
+                    used = result.batch_items_done + len(in_hand)
+                    new_batch = result.batches_run == 0 or used >= units_per_batch
+                    if new_batch and in_hand:
+                        break  # this batch finishes before the next one starts
+                    exclude = frozenset(u.item_id for u in in_hand.values())
+                    with self.db.read() as session:
+                        unit = stage.next_unit(session, room, exclude)
+                    if unit is None:
+                        break
+                    if (
+                        new_batch
+                        and result.batches_run
+                        and not self._wait(config.within_stage_delay)
+                    ):
+                        stopping = True
+                        break
+                    reserved = sum(u.cost_milli for u in in_hand.values())
+                    if not self._has_credits_for(unit, reserved):
+                        if not in_hand:
+                            return _StageStop(self._pause_for_credits(number, result, unit))
+                        break  # the units in hand finish, then the check comes again
+                    if new_batch:
+                        self._start_batch(number, stage, result, batch_size)
+                    in_hand[pool.submit(self._call, stage, unit)] = unit
+                if not in_hand:
+                    if not stopping:
+                        break
+                    outcome = self._acknowledge_stop(number)
+                    if outcome is not None:
+                        return _StageStop(outcome)
+                    stopping = False  # the request was withdrawn
+                    continue
+                done, _ = wait(in_hand, return_when=FIRST_COMPLETED)
+                for future in done:
+                    unit = in_hand.pop(future)
+                    self._commit(number, stage, unit, future.result(), result, clock)
+        return self._finish_stage(number, result, clock)
 
     def _start_batch(self, number: int, stage: Stage, result: StageResult, batch_size: int) -> None:
         with self.db.read() as session:
@@ -265,20 +306,25 @@ class RunExecutor:
                 number,
             )
 
-    def _call_and_commit(
+    @staticmethod
+    def _call(stage: Stage, unit: Unit) -> tuple[object, str | None]:
+        """The AI call, in a pool thread: its output, or why this item failed."""
+        try:
+            return stage.call(unit), None
+        except (ProviderError, PublishError) as exc:
+            return None, str(exc)
+
+    def _commit(
         self,
         number: int,
         stage: Stage,
         unit: Unit,
+        called: tuple[object, str | None],
         result: StageResult,
-        segment_start: float,
-        base_elapsed: float,
-    ) -> Applied | None:
-        output, error = None, None
-        try:
-            output = stage.call(unit)
-        except (ProviderError, PublishError) as exc:
-            error = str(exc)
+        clock: _StageClock,
+    ) -> None:
+        """The item's output, status, counters, charge and log line, in one transaction."""
+        output, error = called
         with self.db.write() as session:
             run = fenced_run(session, self.lease_)
             if error is None:
@@ -287,7 +333,7 @@ class RunExecutor:
                 applied = stage.fail(session, unit, error)
             if applied is None:
                 self.log.warn(session, f"{unit.label!r} was already done elsewhere", number)
-                return None
+                return
             if applied.charge_milli:
                 credits.charge(
                     session,
@@ -299,12 +345,11 @@ class RunExecutor:
                     note=applied.message[:300],
                 )
             self._count(result, applied, unit)
-            result.time_elapsed = round(base_elapsed + _elapsed_since(segment_start), 3)
+            result.time_elapsed = clock.elapsed()
             self._save_result(run, number, result)
             self._update_progress(session, run)
             level = "ERROR" if applied.failed else "INFO"
             self.log.log(session, level, applied.message, number)
-        return applied
 
     def _count(self, result: StageResult, applied: Applied, unit: Unit) -> None:
         for field, increment in applied.counters.items():
@@ -319,9 +364,9 @@ class RunExecutor:
                 result.errors.append(applied.message)
 
     def _finish_stage(
-        self, number: int, result: StageResult, segment_start: float, base_elapsed: float
+        self, number: int, result: StageResult, clock: _StageClock
     ) -> _StageStop | None:
-        result.time_elapsed = round(base_elapsed + _elapsed_since(segment_start), 3)
+        result.time_elapsed = clock.elapsed()
         processed = result.processed_count
         all_failed = result.items_failed > 0 and result.items_failed >= processed
         result.status = "failed" if all_failed else "completed"
@@ -349,6 +394,18 @@ class RunExecutor:
         return None
 
     # ----- control: pause, cancel, credits, stop of this host -----
+
+    def _stop_requested(self) -> bool:
+        """Has this host been stopped, or has anyone asked the run to pause or cancel?"""
+        if self.stop.is_set():
+            return True
+        with self.db.read() as session:
+            row = session.execute(
+                select(AutomationRun.status, AutomationRun.control_request).where(
+                    AutomationRun.id == self.run_id
+                )
+            ).one()
+        return row.status != "running" or row.control_request is not None
 
     def _acknowledge_stop(self, number: int) -> RunOutcome | None:
         """The spec's _check_should_stop: act on a pause/cancel request or on this host stopping."""
@@ -402,11 +459,13 @@ class RunExecutor:
             result.partial = True
             self._save_result(run, number, result)
 
-    def _has_credits_for(self, unit: Unit) -> bool:
+    def _has_credits_for(self, unit: Unit, reserved_milli: int = 0) -> bool:
+        """Enough balance for this unit beyond what the units already in hand may cost."""
         if unit.cost_milli == 0:
             return True
         with self.db.read() as session:
-            return credits.balance_milli(session, self.account_id) >= unit.cost_milli
+            balance = credits.balance_milli(session, self.account_id)
+        return balance >= reserved_milli + unit.cost_milli
 
     def _pause_for_credits(self, number: int, result: StageResult, unit: Unit) -> RunOutcome:
         with self.db.read() as session:

@@ -124,7 +124,7 @@ class AutomationService:
         self.db = db
         self.settings = settings
         self.actor = actor
-        self.costs = credits.Costs(settings.credits)
+        self.costs = credits.Costs(settings.credits, settings.credit_mode)
 
     # ----- lookups -----
 

@@ -23,6 +23,7 @@ from igny8_tui.automation.host import Host
 from igny8_tui.db.models import utcnow
 from igny8_tui.errors import Igny8Error
 from igny8_tui.runtime import Runtime
+from igny8_tui.settings import Settings
 from igny8_tui.tui.dashboard_data import DashboardData, load_dashboard
 from igny8_tui.tui.messages import DashboardRefreshed, Notice, RunEnded
 from igny8_tui.tui.screens.confirm import ConfirmScreen
@@ -136,6 +137,7 @@ class Igny8App(App[None]):
         # Updates land on the main view even while another screen is on top of it.
         self.main_screen = self.screen
         self.query_one("#pipeline").border_title = "Pipeline"
+        self.query_one("#pipeline").border_subtitle = ai_label(self.runtime.settings)
         self.query_one("#processing").border_title = "Now processing"
         if self.runtime.settings.keys:
             self.set_keymap(dict(self.runtime.settings.keys))
@@ -382,6 +384,14 @@ class Igny8App(App[None]):
         self._host_stop.set()
         if self._host is not None:
             self._host.wait_released(QUIT_GRACE_S)
+
+
+def ai_label(settings: Settings) -> str:
+    """Which AI the runs use, for the pipeline's frame; never the key."""
+    if settings.ai_provider == "local":
+        return "AI: offline (local)"
+    host = settings.ai_base_url.split("://", 1)[-1].rstrip("/")
+    return f"AI: {settings.ai_model} at {host}"
 
 
 def help_groups() -> list[tuple[str, list[tuple[str, str]]]]:

@@ -35,6 +35,7 @@ class Unit:
     """One piece of work: an item (or, in stage 1, a batch of keywords)."""
 
     key: str
+    item_id: int
     label: str
     item_count: int
     cost_milli: int
@@ -57,6 +58,8 @@ class Stage(ABC):
     noun: ClassVar[str]
     processed_field: ClassVar[str]
     units_per_batch_is_one: ClassVar[bool] = False
+    # Whether several units may be in the AI's hands at once (each still commits on its own).
+    parallel: ClassVar[bool] = False
 
     def __init__(self, context: StageContext) -> None:
         self.ctx = context
@@ -68,8 +71,11 @@ class Stage(ABC):
         return None
 
     @abstractmethod
-    def next_unit(self, session: Session, batch_room: int) -> Unit | None:
-        """The next pending unit in canonical order; `batch_room` items fit in this batch."""
+    def next_unit(
+        self, session: Session, batch_room: int, exclude: frozenset[int] = frozenset()
+    ) -> Unit | None:
+        """The next pending unit in canonical order, not one of `exclude` (already in hand);
+        `batch_room` items fit in this batch."""
 
     @abstractmethod
     def call(self, unit: Unit) -> Any:

@@ -38,7 +38,9 @@ class ClusteringStage(Stage):
             return f"at least {minimum} keywords are needed to cluster ({pending} pending)"
         return None
 
-    def next_unit(self, session: Session, batch_room: int) -> Unit | None:
+    def next_unit(
+        self, session: Session, batch_room: int, exclude: frozenset[int] = frozenset()
+    ) -> Unit | None:
         # Canonical order (volume, then text) so the file's row order cannot change the result.
         query = (
             select(Keyword)
@@ -61,6 +63,7 @@ class ClusteringStage(Stage):
         first = keywords[0].text
         return Unit(
             key=_batch_key([k.id for k in keywords]),
+            item_id=keywords[0].id,
             label=f"{len(keywords)} keywords from {first!r}",
             item_count=len(keywords),
             cost_milli=self.ctx.costs.clustering_batch,
@@ -128,7 +131,9 @@ class ClusteringStage(Stage):
             mapped += len(ids)
         return Applied(
             counters={"keywords_processed": mapped, "clusters_created": created},
-            charge_milli=self.ctx.costs.clustering_batch,
+            charge_milli=self.ctx.costs.billed(
+                "clustering", self.ctx.costs.clustering_batch, result.usage
+            ),
             message=f"clustered {mapped} keywords · {created} new clusters",
         )
 

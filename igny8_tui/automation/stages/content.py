@@ -37,13 +37,17 @@ def unique_slug(session: Session, site_id: int, title: str) -> str:
 class ContentStage(Stage):
     number = 4
     noun = "tasks"
+    parallel = True
     processed_field = "tasks_processed"
 
-    def next_unit(self, session: Session, batch_room: int) -> Unit | None:
+    def next_unit(
+        self, session: Session, batch_room: int, exclude: frozenset[int] = frozenset()
+    ) -> Unit | None:
         row = session.execute(
             select(Task, ContentIdea)
             .join(ContentIdea, ContentIdea.id == Task.idea_id)
             .where(Task.site_id == self.ctx.site_id, Task.status == "queued")
+            .where(Task.id.not_in(exclude))
             .order_by(Task.id)
             .limit(1)
         ).first()
@@ -63,6 +67,7 @@ class ContentStage(Stage):
         )
         return Unit(
             key=f"task:{task.id}",
+            item_id=task.id,
             label=idea.title,
             item_count=1,
             cost_milli=self.ctx.costs.content(idea.target_word_count),
@@ -97,7 +102,9 @@ class ContentStage(Stage):
             idea.status = "completed"
         return Applied(
             counters={"tasks_processed": 1, "content_created": 1, "total_words": words},
-            charge_milli=self.ctx.costs.content(words),
+            charge_milli=self.ctx.costs.billed(
+                "content", self.ctx.costs.content(words), draft.usage
+            ),
             message=f"{draft.title!r} · {words:,} words",
         )
 

@@ -15,12 +15,16 @@ from igny8_tui.db.models import Cluster, ContentIdea, Keyword
 class IdeasStage(Stage):
     number = 2
     noun = "clusters"
+    parallel = True
     processed_field = "clusters_processed"
 
-    def next_unit(self, session: Session, batch_room: int) -> Unit | None:
+    def next_unit(
+        self, session: Session, batch_room: int, exclude: frozenset[int] = frozenset()
+    ) -> Unit | None:
         cluster = session.scalars(
             select(Cluster)
             .where(Cluster.site_id == self.ctx.site_id, Cluster.status == "new")
+            .where(Cluster.id.not_in(exclude))
             .order_by(Cluster.id)
             .limit(1)
         ).first()
@@ -46,6 +50,7 @@ class IdeasStage(Stage):
         count = self.ctx.settings.ideas_per_cluster
         return Unit(
             key=f"cluster:{cluster.id}",
+            item_id=cluster.id,
             label=cluster.name,
             item_count=1,
             cost_milli=self.ctx.costs.ideas(count),
@@ -79,7 +84,9 @@ class IdeasStage(Stage):
         cluster.status = "mapped"
         return Applied(
             counters={"clusters_processed": 1, "ideas_created": len(result.ideas)},
-            charge_milli=self.ctx.costs.ideas(len(result.ideas)),
+            charge_milli=self.ctx.costs.billed(
+                "ideas", self.ctx.costs.ideas(len(result.ideas)), result.usage
+            ),
             message=f"{cluster.name!r} · {len(result.ideas)} ideas",
         )
 

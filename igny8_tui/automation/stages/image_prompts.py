@@ -16,9 +16,12 @@ from igny8_tui.db.models import Content, ContentIdea, Image, Task
 class ImagePromptsStage(Stage):
     number = 5
     noun = "articles"
+    parallel = True
     processed_field = "content_processed"
 
-    def next_unit(self, session: Session, batch_room: int) -> Unit | None:
+    def next_unit(
+        self, session: Session, batch_room: int, exclude: frozenset[int] = frozenset()
+    ) -> Unit | None:
         row = session.execute(
             select(Content, ContentIdea.target_keywords)
             .join(Task, Task.id == Content.task_id)
@@ -28,6 +31,7 @@ class ImagePromptsStage(Stage):
                 Content.status == "draft",
                 Content.has_image_prompts.is_(False),
             )
+            .where(Content.id.not_in(exclude))
             .order_by(Content.id)
             .limit(1)
         ).first()
@@ -44,6 +48,7 @@ class ImagePromptsStage(Stage):
         )
         return Unit(
             key=f"content:{content.id}",
+            item_id=content.id,
             label=content.title,
             item_count=1,
             cost_milli=self.ctx.costs.image_prompts(count),
@@ -78,7 +83,9 @@ class ImagePromptsStage(Stage):
         content.has_image_prompts = True
         return Applied(
             counters={"content_processed": 1, "prompts_created": len(slots)},
-            charge_milli=self.ctx.costs.image_prompts(len(slots)),
+            charge_milli=self.ctx.costs.billed(
+                "image_prompts", self.ctx.costs.image_prompts(len(slots)), result.usage
+            ),
             message=f"{content.title!r} · {len(slots)} image prompts",
         )
 

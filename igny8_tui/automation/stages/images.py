@@ -41,12 +41,16 @@ def write_atomically(path: Path, data: bytes) -> None:
 class ImagesStage(Stage):
     number = 6
     noun = "image prompts"
+    parallel = True
     processed_field = "images_processed"
 
-    def next_unit(self, session: Session, batch_room: int) -> Unit | None:
+    def next_unit(
+        self, session: Session, batch_room: int, exclude: frozenset[int] = frozenset()
+    ) -> Unit | None:
         image = session.scalars(
             select(Image)
             .where(Image.site_id == self.ctx.site_id, Image.status == "pending")
+            .where(Image.id.not_in(exclude))
             .order_by(Image.id)
             .limit(1)
         ).first()
@@ -63,6 +67,7 @@ class ImagesStage(Stage):
         )
         return Unit(
             key=f"image:{image.id}",
+            item_id=image.id,
             label=label,
             item_count=1,
             cost_milli=self.ctx.costs.image,
@@ -91,7 +96,7 @@ class ImagesStage(Stage):
         image.file_path = str(written.path)
         return Applied(
             counters={"images_processed": 1, "images_generated": 1},
-            charge_milli=self.ctx.costs.image,
+            charge_milli=self.ctx.costs.billed("images", self.ctx.costs.image, None),
             message=f"{unit.label} · {written.width}x{written.height}",
         )
 

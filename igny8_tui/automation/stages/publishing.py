@@ -19,13 +19,16 @@ class PublishingStage(Stage):
     noun = "articles ready for review"
     processed_field = "ready_for_review"
 
-    def next_unit(self, session: Session, batch_room: int) -> Unit | None:
+    def next_unit(
+        self, session: Session, batch_room: int, exclude: frozenset[int] = frozenset()
+    ) -> Unit | None:
         where = publishable_filter(self.ctx.site_id, self.ctx.publish_without_images)
         row = session.execute(
             select(Content, ContentIdea.target_keywords)
             .join(Task, Task.id == Content.task_id)
             .join(ContentIdea, ContentIdea.id == Task.idea_id)
             .where(where)
+            .where(Content.id.not_in(exclude))
             .order_by(Content.id)
             .limit(1)
         ).first()
@@ -59,6 +62,7 @@ class PublishingStage(Stage):
         )
         return Unit(
             key=f"publish:{content.id}",
+            item_id=content.id,
             label=content.title,
             item_count=1,
             cost_milli=0,

@@ -16,17 +16,25 @@ class TasksStage(Stage):
     noun = "ideas"
     processed_field = "ideas_processed"
 
-    def next_unit(self, session: Session, batch_room: int) -> Unit | None:
+    def next_unit(
+        self, session: Session, batch_room: int, exclude: frozenset[int] = frozenset()
+    ) -> Unit | None:
         idea = session.scalars(
             select(ContentIdea)
             .where(ContentIdea.site_id == self.ctx.site_id, ContentIdea.status == "new")
+            .where(ContentIdea.id.not_in(exclude))
             .order_by(ContentIdea.id)
             .limit(1)
         ).first()
         if idea is None:
             return None
         return Unit(
-            key=f"idea:{idea.id}", label=idea.title, item_count=1, cost_milli=0, payload=idea.id
+            key=f"idea:{idea.id}",
+            item_id=idea.id,
+            label=idea.title,
+            item_count=1,
+            cost_milli=0,
+            payload=idea.id,
         )
 
     def call(self, unit: Unit) -> None:
