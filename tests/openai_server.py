@@ -68,7 +68,7 @@ IMAGE_SIZE_PX = (64, 40)
 WORDS_PER_TOKEN = 0.75
 # An idle keep-alive connection is closed after this, so no handler thread waits forever.
 IDLE_CONNECTION_TIMEOUT_S = 30.0
-SERVE_POLL_INTERVAL_S = 0.05
+SERVE_POLL_INTERVAL_S = 0.01
 STOP_JOIN_TIMEOUT_S = 5.0
 LISTEN_BACKLOG = 64
 
@@ -595,35 +595,27 @@ class FakeOpenAIServer:
             self.requests.append(record)
             self._in_flight += 1
             self.max_in_flight = max(self.max_in_flight, self._in_flight)
-        try:
-            self._reply(handler, endpoint, raw, body, record)
-        finally:
-            record.ended_at = time.monotonic()
-            with self._lock:
-                self._in_flight -= 1
-
-    def _reply(
-        self,
-        handler: _Handler,
-        endpoint: Endpoint | None,
-        raw: bytes,
-        body: JSON,
-        record: RecordedRequest,
-    ) -> None:
+        bug: Exception | None = None
         try:
             response = self._respond(handler, endpoint, raw, body, record)
         except Exception as error:
             # A bug in this server: answer 500 so the client does not mistake it for a
             # scripted drop, then let socketserver print the traceback.
+            bug = error
             message = f"fake server bug: {error!r}"
-            _send(handler, _error_response(_RequestError(500, message, None, "server_error")))
-            record.status = 500
-            raise
+            response = _error_response(_RequestError(500, message, None, "server_error"))
+        # Book-keeping comes before sending: a client holding its answer must find the record
+        # finished, and its next request must not overlap this one in `max_in_flight`.
+        record.status = response.status if response is not None else None
+        record.ended_at = time.monotonic()
+        with self._lock:
+            self._in_flight -= 1
         if response is None:
             handler.close_connection = True
         else:
             _send(handler, response)
-            record.status = response.status
+        if bug is not None:
+            raise bug
 
     def _pause(self, seconds: float) -> bool:
         """Sleep, unless the server stops first; False when it stopped."""

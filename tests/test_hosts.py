@@ -8,6 +8,7 @@ import sqlite3
 import subprocess
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -25,19 +26,43 @@ from igny8_tui.db.models import (
     utcnow,
 )
 from igny8_tui.runtime import Runtime
-from tests.conftest import DEMO_CSV, run_igny8, start_igny8
+from igny8_tui.schemas import ConfigUpdate
+from tests.conftest import DEMO_CSV, run_igny8, small_csv, start_igny8
 
 SITE = "green-thumb"
-TTL = {"IGNY8_LEASE_TTL_S": "2"}
-CHARGES_PER_RUN = 3 + 12 + 36 + 36 + 180
+TTL = {"IGNY8_LEASE_TTL_S": "2", "IGNY8_AI_CONCURRENCY": "1"}
 
 
-def _prepare(home: Path, sites: tuple[str, ...] = (SITE,)) -> Runtime:
+@dataclass(frozen=True)
+class Expected:
+    """What one run of a keyword file makes, and its charges: stage -> (charges, credits)."""
+
+    clusters: int
+    ideas: int
+    images: int
+    charges: dict[int, tuple[int, int]]
+
+    @property
+    def credits(self) -> int:
+        return sum(total for _, total in self.charges.values())
+
+
+FULL = Expected(12, 36, 180, {1: (3, 45), 2: (12, 72), 4: (36, 540), 5: (36, 36), 6: (180, 180)})
+SMALL = Expected(2, 6, 30, {1: (1, 15), 2: (2, 12), 4: (6, 90), 5: (6, 6), 6: (30, 30)})
+# The small file in batches of 9 keywords: three stage-1 batches to kill a host between.
+SMALL_IN_3_BATCHES = Expected(
+    2, 6, 30, {1: (3, 45), 2: (2, 12), 4: (6, 90), 5: (6, 6), 6: (30, 30)}
+)
+
+
+def _prepare(home: Path, sites: tuple[str, ...] = (SITE,), small: bool = False) -> Runtime:
+    """Sites with keywords and credits, made in-process (the CLI's own tests cover those)."""
+    rt = Runtime.load(home, None, actor="test")
+    csv = small_csv(home) if small else DEMO_CSV
     for site in sites:
-        assert run_igny8(home, "site", "add", site).returncode == 0
-        assert run_igny8(home, "keywords", "import", "--site", site, str(DEMO_CSV)).returncode == 0
-    assert run_igny8(home, "credits", "--add", str(2000 * len(sites))).returncode == 0
-    return Runtime.load(home, None, actor="test")
+        rt.workspace.import_keywords(rt.workspace.add_site(site).id, csv)
+    rt.workspace.add_credits(2000 * len(sites))
+    return rt
 
 
 def _wait_for(check: Callable[[], bool], timeout: float = 90, what: str = "") -> None:
@@ -60,28 +85,27 @@ def _count(rt: Runtime, entity: type, **where: object) -> int:
         return int(s.scalar(query) or 0)
 
 
-def assert_done_exactly_once(rt: Runtime, run: AutomationRun) -> None:
+def assert_done_exactly_once(rt: Runtime, run: AutomationRun, expected: Expected = FULL) -> None:
     """Every item done once, outputs unique, and the ledger charged once per item."""
     assert run.status == "completed", run.error_message
-    assert _count(rt, Cluster) == 12
-    assert _count(rt, ContentIdea) == 36
-    assert _count(rt, Task) == 36
-    assert _count(rt, Content, status="published") == _count(rt, Content) == 36
-    assert _count(rt, Image, status="generated") == _count(rt, Image) == 180
+    assert _count(rt, Cluster) == expected.clusters
+    assert _count(rt, ContentIdea) == _count(rt, Task) == expected.ideas
+    assert _count(rt, Content, status="published") == _count(rt, Content) == expected.ideas
+    assert _count(rt, Image, status="generated") == _count(rt, Image) == expected.images
     with rt.db.read() as s:
         charges = s.execute(
             select(CreditLedger.stage, func.count(), func.sum(CreditLedger.amount_milli))
             .where(CreditLedger.run_id == run.id)
             .group_by(CreditLedger.stage)
         ).all()
-    per_stage = {stage: (n, -total // 1000) for stage, n, total in charges}
-    assert per_stage == {1: (3, 45), 2: (12, 72), 4: (36, 540), 5: (36, 36), 6: (180, 180)}
+    assert {stage: (n, -total // 1000) for stage, n, total in charges} == expected.charges
     results = {n: run.stage_result(n) or {} for n in range(1, 8)}
-    assert results[1]["clusters_created"] == 12 and results[2]["ideas_created"] == 36
-    assert results[4]["content_created"] == 36 and results[5]["prompts_created"] == 180
-    assert results[6]["images_generated"] == 180 and results[7]["published"] == 36
-    assert sum(r.get("credits_used", 0) for r in results.values()) == 873
-    assert run.total_credits_used_milli == 873_000
+    assert results[1]["clusters_created"] == expected.clusters
+    assert results[2]["ideas_created"] == results[4]["content_created"] == expected.ideas
+    assert results[5]["prompts_created"] == results[6]["images_generated"] == expected.images
+    assert results[7]["published"] == expected.ideas
+    assert sum(r.get("credits_used", 0) for r in results.values()) == expected.credits
+    assert run.total_credits_used_milli == expected.credits * 1000
 
 
 def _stage_progress(rt: Runtime, stage: int) -> int:
@@ -100,7 +124,7 @@ def _stage_progress(rt: Runtime, stage: int) -> int:
 
 
 # Latency per AI call, chosen so the kill lands inside the stage, not after it.
-KILL_LATENCY_MS = {1: 400, 2: 120, 4: 40, 5: 40, 6: 25}
+KILL_LATENCY_MS = {1: 400, 2: 400, 4: 150, 5: 150, 6: 40}
 
 
 @pytest.mark.slow
@@ -108,7 +132,8 @@ KILL_LATENCY_MS = {1: 400, 2: 120, 4: 40, 5: 40, 6: 25}
 def test_a_host_killed_mid_stage_is_recovered_by_the_next_host_with_every_item_done_once(
     home: Path, stage: int
 ) -> None:
-    rt = _prepare(home)
+    rt = _prepare(home, small=True)
+    rt.service.update_config(1, ConfigUpdate(stage_1_batch_size=9))
     first = start_igny8(
         home, "run", "--site", SITE, IGNY8_LOCAL_LATENCY_MS=str(KILL_LATENCY_MS[stage]), **TTL
     )
@@ -129,7 +154,7 @@ def test_a_host_killed_mid_stage_is_recovered_by_the_next_host_with_every_item_d
     second = run_igny8(home, "run", "--site", SITE, timeout=240, **TTL)
     assert second.returncode == 0, second.stderr
     run = _runs(rt)[0]
-    assert_done_exactly_once(rt, run)
+    assert_done_exactly_once(rt, run, SMALL_IN_3_BATCHES)
     with rt.db.read() as s:
         recovered = s.scalars(
             select(ActivityLog.message).where(ActivityLog.message.contains("recovered by"))
@@ -162,14 +187,14 @@ def _stop_between_transactions(process: subprocess.Popen[str], db_path: Path) ->
 
 @pytest.mark.slow
 def test_a_host_that_stalls_past_its_lease_cannot_write_after_it_wakes(home: Path) -> None:
-    rt = _prepare(home)
-    first = start_igny8(home, "run", "--site", SITE, IGNY8_LOCAL_LATENCY_MS="40", **TTL)
+    rt = _prepare(home, small=True)
+    first = start_igny8(home, "run", "--site", SITE, IGNY8_LOCAL_LATENCY_MS="200", **TTL)
     try:
         _wait_for(lambda: _stage_progress(rt, 4) >= 2, what="stage 4")
         _stop_between_transactions(first, home / "igny8.db")
         _wait_for(lambda: _runs(rt)[0].lease_expires_at < utcnow(), what="the lease to expire")
-        second = start_igny8(home, "run", "--site", SITE, IGNY8_LOCAL_LATENCY_MS="40", **TTL)
-        _wait_for(lambda: _stage_progress(rt, 4) >= 8, what="the second host to work")
+        second = start_igny8(home, "run", "--site", SITE, IGNY8_LOCAL_LATENCY_MS="200", **TTL)
+        _wait_for(lambda: _stage_progress(rt, 4) >= 4, what="the second host to work")
         first.send_signal(signal.SIGCONT)
         _, err = first.communicate(timeout=60)
         assert first.returncode == 1, err
@@ -178,18 +203,19 @@ def test_a_host_that_stalls_past_its_lease_cannot_write_after_it_wakes(home: Pat
         assert second.returncode == 0, err
     finally:
         first.kill()
-    assert_done_exactly_once(rt, _runs(rt)[0])
+    assert_done_exactly_once(rt, _runs(rt)[0], SMALL)
 
 
 @pytest.mark.slow
 def test_two_daemons_share_the_work_and_never_run_a_site_twice(home: Path) -> None:
     sites = ("alpha", "beta", "gamma", "delta")
-    rt = _prepare(home, sites)
+    rt = _prepare(home, sites, small=True)
     for site in sites:
         detached = run_igny8(home, "run", "--site", site, "--detach", "--json")
         assert detached.returncode == 0, detached.stderr
     daemons = [
-        start_igny8(home, "daemon", "--max-runs", "1", IGNY8_LOCAL_LATENCY_MS="2") for _ in range(2)
+        start_igny8(home, "daemon", "--max-runs", "1", IGNY8_LOCAL_LATENCY_MS="20")
+        for _ in range(2)
     ]
     try:
         _wait_for(
@@ -214,14 +240,14 @@ def test_two_daemons_share_the_work_and_never_run_a_site_twice(home: Path) -> No
     assert sorted(run_id for run_id, _ in hosted) == [1, 2, 3, 4], "a run was hosted twice"
     hosts = {message.split(" hosted by ")[1] for _, message in hosted}
     assert len(hosts) == 2, "both daemons should have done work"
-    assert sorted(n for _, n in per_site_clusters) == [12, 12, 12, 12]
+    assert sorted(n for _, n in per_site_clusters) == [2, 2, 2, 2]
 
 
 @pytest.mark.slow
 def test_sigterm_mid_stage_releases_the_run_with_nothing_half_written(home: Path) -> None:
-    rt = _prepare(home)
+    rt = _prepare(home, small=True)
     assert run_igny8(home, "run", "--site", SITE, "--detach").returncode == 0
-    daemon = start_igny8(home, "daemon", IGNY8_LOCAL_LATENCY_MS="30")
+    daemon = start_igny8(home, "daemon", IGNY8_LOCAL_LATENCY_MS="60", IGNY8_AI_CONCURRENCY="1")
     try:
         _wait_for(lambda: _stage_progress(rt, 6) >= 5, what="stage 6")
         daemon.send_signal(signal.SIGTERM)
@@ -245,7 +271,7 @@ def test_sigterm_mid_stage_releases_the_run_with_nothing_half_written(home: Path
         assert finisher.wait(timeout=60) == 0
     finally:
         finisher.kill()
-    assert_done_exactly_once(rt, _runs(rt)[0])
+    assert_done_exactly_once(rt, _runs(rt)[0], SMALL)
 
 
 def test_run_detach_returns_the_run_id_at_once_for_a_host_to_pick_up(home: Path) -> None:
@@ -260,13 +286,8 @@ def test_run_detach_returns_the_run_id_at_once_for_a_host_to_pick_up(home: Path)
 
 
 def test_daemon_json_logs_are_one_json_document_per_line(home: Path) -> None:
-    assert run_igny8(home, "site", "add", "small").returncode == 0
-    csv = home / "k.csv"
-    csv.write_text("\n".join(DEMO_CSV.read_text().splitlines()[:13]) + "\n")
-    assert run_igny8(home, "keywords", "import", "--site", "small", str(csv)).returncode == 0
-    assert run_igny8(home, "credits", "--add", "1000").returncode == 0
-    assert run_igny8(home, "run", "--site", "small", "--detach").returncode == 0
-    rt = Runtime.load(home, None, actor="test")
+    rt = _prepare(home, small=True)
+    rt.service.run_now(1)
     daemon = start_igny8(home, "daemon", "--json-logs")
     try:
         _wait_for(lambda: _runs(rt)[0].status == "completed", what="the run")

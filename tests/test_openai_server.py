@@ -7,6 +7,7 @@ import io
 import json
 import threading
 import time
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -108,8 +109,15 @@ def chat_body(
     }
 
 
-def post_chat(server: FakeOpenAIServer, body: dict[str, Any], **kwargs: Any) -> httpx.Response:
-    return httpx.post(f"{server.base_url}/chat/completions", json=body, **kwargs)
+@pytest.fixture
+def http(fake_openai: FakeOpenAIServer) -> Iterator[httpx.Client]:
+    """One keep-alive client for the test's server (a client per call costs ~40 ms)."""
+    with httpx.Client(base_url=fake_openai.base_url, timeout=5) as client:
+        yield client
+
+
+def post_chat(http: httpx.Client, body: dict[str, Any], **kwargs: Any) -> httpx.Response:
+    return http.post("/chat/completions", json=body, **kwargs)
 
 
 def answer_of(response: httpx.Response) -> Any:
@@ -125,9 +133,9 @@ def error_of(response: httpx.Response) -> dict[str, Any]:
 
 
 def test_clustering_answer_groups_every_keyword_and_joins_existing_clusters(
-    fake_openai: FakeOpenAIServer,
+    fake_openai: FakeOpenAIServer, http: httpx.Client
 ) -> None:
-    answer = answer_of(post_chat(fake_openai, chat_body("clustering_result", CLUSTERING_INPUT)))
+    answer = answer_of(post_chat(http, chat_body("clustering_result", CLUSTERING_INPUT)))
 
     result = ClusteringResult.model_validate(answer)
     texts = sorted(k for cluster in result.clusters for k in cluster.keywords)
@@ -139,9 +147,9 @@ def test_clustering_answer_groups_every_keyword_and_joins_existing_clusters(
 
 
 def test_ideas_answer_has_the_requested_count_and_word_count(
-    fake_openai: FakeOpenAIServer,
+    fake_openai: FakeOpenAIServer, http: httpx.Client
 ) -> None:
-    answer = answer_of(post_chat(fake_openai, chat_body("ideas_result", IDEAS_INPUT)))
+    answer = answer_of(post_chat(http, chat_body("ideas_result", IDEAS_INPUT)))
 
     ideas = IdeasResult.model_validate(answer).ideas
     assert len(ideas) == 3
@@ -158,9 +166,9 @@ def test_ideas_answer_has_the_requested_count_and_word_count(
 
 
 def test_article_answer_carries_the_marker_after_its_first_paragraph(
-    fake_openai: FakeOpenAIServer,
+    fake_openai: FakeOpenAIServer, http: httpx.Client
 ) -> None:
-    answer = answer_of(post_chat(fake_openai, chat_body("article", ARTICLE_INPUT)))
+    answer = answer_of(post_chat(http, chat_body("article", ARTICLE_INPUT)))
 
     article = ArticleDraft.model_validate(answer)
     assert set(answer) == {"title", "html", "meta_title", "meta_description"}
@@ -171,30 +179,28 @@ def test_article_answer_carries_the_marker_after_its_first_paragraph(
 
 
 def test_image_prompts_answer_starts_with_the_featured_prompt(
-    fake_openai: FakeOpenAIServer,
+    fake_openai: FakeOpenAIServer, http: httpx.Client
 ) -> None:
-    answer = answer_of(
-        post_chat(fake_openai, chat_body("image_prompts_result", IMAGE_PROMPTS_INPUT))
-    )
+    answer = answer_of(post_chat(http, chat_body("image_prompts_result", IMAGE_PROMPTS_INPUT)))
 
     prompts = ImagePromptsResult.model_validate(answer).prompts
     assert [p.kind for p in prompts] == ["featured", "in_article", "in_article"]
 
 
 def test_json_object_requests_name_their_schema_in_the_system_message(
-    fake_openai: FakeOpenAIServer,
+    fake_openai: FakeOpenAIServer, http: httpx.Client
 ) -> None:
     body = chat_body("ideas_result", IDEAS_INPUT, json_object=True)
 
-    IdeasResult.model_validate(answer_of(post_chat(fake_openai, body)))
+    IdeasResult.model_validate(answer_of(post_chat(http, body)))
     assert fake_openai.requests[0].schema_name == "ideas_result"
 
 
 def test_chat_completion_envelope_echoes_the_model_and_counts_tokens_deterministically(
-    fake_openai: FakeOpenAIServer,
+    fake_openai: FakeOpenAIServer, http: httpx.Client
 ) -> None:
     body = chat_body("image_prompts_result", IMAGE_PROMPTS_INPUT, model="my-local-model")
-    first, second = post_chat(fake_openai, body).json(), post_chat(fake_openai, body).json()
+    first, second = post_chat(http, body).json(), post_chat(http, body).json()
 
     assert first["object"] == "chat.completion"
     assert first["id"].startswith("chatcmpl-") and first["id"] != second["id"]
@@ -210,11 +216,10 @@ def test_chat_completion_envelope_echoes_the_model_and_counts_tokens_determinist
 
 
 def test_image_generation_returns_a_png_that_depends_on_the_prompt(
-    fake_openai: FakeOpenAIServer,
+    fake_openai: FakeOpenAIServer, http: httpx.Client
 ) -> None:
-    url = f"{fake_openai.base_url}/images/generations"
-    first = httpx.post(url, json=IMAGE_REQUEST).json()
-    other = httpx.post(url, json=IMAGE_REQUEST | {"prompt": "a tomato"}).json()
+    first = http.post("/images/generations", json=IMAGE_REQUEST).json()
+    other = http.post("/images/generations", json=IMAGE_REQUEST | {"prompt": "a tomato"}).json()
 
     png = base64.b64decode(first["data"][0]["b64_json"])
     image = Image.open(io.BytesIO(png))
@@ -223,9 +228,10 @@ def test_image_generation_returns_a_png_that_depends_on_the_prompt(
     assert other["data"][0]["b64_json"] != first["data"][0]["b64_json"]
 
 
-def test_models_lists_the_known_models() -> None:
-    with FakeOpenAIServer(model_ids={"gpt-4o-mini", "gpt-4o"}) as server:
-        listing = httpx.get(f"{server.base_url}/models").json()
+def test_models_lists_the_known_models(fake_openai: FakeOpenAIServer, http: httpx.Client) -> None:
+    fake_openai.model_ids = {"gpt-4o-mini", "gpt-4o"}
+
+    listing = http.get("/models").json()
 
     assert listing["object"] == "list"
     assert [(m["id"], m["object"]) for m in listing["data"]] == [
@@ -235,20 +241,20 @@ def test_models_lists_the_known_models() -> None:
 
 
 def test_bad_input_is_refused_with_a_message_naming_the_problem(
-    fake_openai: FakeOpenAIServer,
+    fake_openai: FakeOpenAIServer, http: httpx.Client
 ) -> None:
-    response = post_chat(fake_openai, chat_body("article", {"task": {"title": "x"}}))
+    response = post_chat(http, chat_body("article", {"task": {"title": "x"}}))
 
     assert response.status_code == 400
     assert "INPUT does not fit 'article'" in error_of(response)["message"]
 
 
 def test_a_strict_schema_missing_a_required_key_is_refused_like_openai(
-    fake_openai: FakeOpenAIServer,
+    fake_openai: FakeOpenAIServer, http: httpx.Client
 ) -> None:
     loose = STRICT_SCHEMA | {"required": []}
 
-    response = post_chat(fake_openai, chat_body("article", ARTICLE_INPUT, schema=loose))
+    response = post_chat(http, chat_body("article", ARTICLE_INPUT, schema=loose))
 
     assert response.status_code == 400
     assert "Missing 'answer'" in error_of(response)["message"]
@@ -258,12 +264,12 @@ def test_a_strict_schema_missing_a_required_key_is_refused_like_openai(
 
 
 def test_429_carries_retry_after_and_the_next_request_gets_the_default_answer(
-    fake_openai: FakeOpenAIServer,
+    fake_openai: FakeOpenAIServer, http: httpx.Client
 ) -> None:
     fake_openai.script(Fault(status=429, retry_after=1.5), endpoint="chat")
     body = chat_body("article", ARTICLE_INPUT)
 
-    limited, answered = post_chat(fake_openai, body), post_chat(fake_openai, body)
+    limited, answered = post_chat(http, body), post_chat(http, body)
 
     assert limited.status_code == 429
     assert limited.headers["Retry-After"] == "1.5"
@@ -272,82 +278,92 @@ def test_429_carries_retry_after_and_the_next_request_gets_the_default_answer(
     assert fake_openai.pending_faults == 0
 
 
-def test_500_is_a_server_error_without_retry_after(fake_openai: FakeOpenAIServer) -> None:
+def test_500_is_a_server_error_without_retry_after(
+    fake_openai: FakeOpenAIServer, http: httpx.Client
+) -> None:
     fake_openai.script(Fault(status=500))
 
-    response = post_chat(fake_openai, chat_body("article", ARTICLE_INPUT))
+    response = post_chat(http, chat_body("article", ARTICLE_INPUT))
 
     assert response.status_code == 500
     assert error_of(response)["type"] == "server_error"
     assert "Retry-After" not in response.headers
 
 
-def test_faults_are_taken_in_order_by_their_endpoint_only(fake_openai: FakeOpenAIServer) -> None:
+def test_faults_are_taken_in_order_by_their_endpoint_only(
+    fake_openai: FakeOpenAIServer, http: httpx.Client
+) -> None:
     fake_openai.script(Fault(status=503), endpoint="images")
     fake_openai.script(Fault(status=502), Fault(status=500), endpoint="chat")
     body = chat_body("article", ARTICLE_INPUT)
 
-    chat_statuses = [post_chat(fake_openai, body).status_code for _ in range(3)]
-    image = httpx.post(f"{fake_openai.base_url}/images/generations", json=IMAGE_REQUEST)
+    chat_statuses = [post_chat(http, body).status_code for _ in range(3)]
+    image = http.post("/images/generations", json=IMAGE_REQUEST)
 
     assert chat_statuses == [502, 500, 200]
     assert image.status_code == 503
 
 
 def test_delay_slows_a_normal_answer_enough_to_time_a_client_out(
-    fake_openai: FakeOpenAIServer,
+    fake_openai: FakeOpenAIServer, http: httpx.Client
 ) -> None:
     fake_openai.script(Fault(delay_s=0.3), Fault(delay_s=0.5), endpoint="chat")
     body = chat_body("article", ARTICLE_INPUT)
 
     started = time.monotonic()
-    answer = answer_of(post_chat(fake_openai, body))
+    answer = answer_of(post_chat(http, body))
     elapsed = time.monotonic() - started
     with pytest.raises(httpx.ReadTimeout):
-        post_chat(fake_openai, body, timeout=0.1)
+        post_chat(http, body, timeout=0.1)
 
     assert elapsed >= 0.3
     assert ARTICLE_MARKER in answer["html"]
 
 
-def test_drop_closes_the_connection_without_a_response(fake_openai: FakeOpenAIServer) -> None:
+def test_drop_closes_the_connection_without_a_response(
+    fake_openai: FakeOpenAIServer, http: httpx.Client
+) -> None:
     fake_openai.script(Fault(drop=True))
 
     with pytest.raises(httpx.RemoteProtocolError):
-        post_chat(fake_openai, chat_body("article", ARTICLE_INPUT))
+        post_chat(http, chat_body("article", ARTICLE_INPUT))
     assert fake_openai.requests[0].status is None
 
 
-def test_raw_body_is_sent_verbatim_with_status_200(fake_openai: FakeOpenAIServer) -> None:
+def test_raw_body_is_sent_verbatim_with_status_200(
+    fake_openai: FakeOpenAIServer, http: httpx.Client
+) -> None:
     fake_openai.script(Fault(raw_body="<html>Bad gateway</html>"))
 
-    response = post_chat(fake_openai, chat_body("article", ARTICLE_INPUT))
+    response = post_chat(http, chat_body("article", ARTICLE_INPUT))
 
     assert (response.status_code, response.text) == (200, "<html>Bad gateway</html>")
 
 
-def test_content_replaces_the_answer(fake_openai: FakeOpenAIServer) -> None:
+def test_content_replaces_the_answer(fake_openai: FakeOpenAIServer, http: httpx.Client) -> None:
     fake_openai.script(Fault(content='{"title": "half'))
 
-    response = post_chat(fake_openai, chat_body("article", ARTICLE_INPUT))
+    response = post_chat(http, chat_body("article", ARTICLE_INPUT))
 
     message = response.json()["choices"][0]["message"]
     assert message["content"] == '{"title": "half'
 
 
-def test_refusal_comes_with_null_content(fake_openai: FakeOpenAIServer) -> None:
+def test_refusal_comes_with_null_content(fake_openai: FakeOpenAIServer, http: httpx.Client) -> None:
     fake_openai.script(Fault(refusal="I can't help with that."))
 
-    response = post_chat(fake_openai, chat_body("article", ARTICLE_INPUT))
+    response = post_chat(http, chat_body("article", ARTICLE_INPUT))
 
     message = response.json()["choices"][0]["message"]
     assert (message["content"], message["refusal"]) == (None, "I can't help with that.")
 
 
-def test_finish_reason_length_truncates_the_default_answer(fake_openai: FakeOpenAIServer) -> None:
+def test_finish_reason_length_truncates_the_default_answer(
+    fake_openai: FakeOpenAIServer, http: httpx.Client
+) -> None:
     fake_openai.script(Fault(finish_reason="length"))
 
-    choice = post_chat(fake_openai, chat_body("article", ARTICLE_INPUT)).json()["choices"][0]
+    choice = post_chat(http, chat_body("article", ARTICLE_INPUT)).json()["choices"][0]
 
     assert choice["finish_reason"] == "length"
     assert choice["message"]["content"].startswith('{"title": "Best Running Shoes"')
@@ -356,12 +372,12 @@ def test_finish_reason_length_truncates_the_default_answer(fake_openai: FakeOpen
 
 
 def test_reject_json_schema_refuses_json_schema_but_not_json_object(
-    fake_openai: FakeOpenAIServer,
+    fake_openai: FakeOpenAIServer, http: httpx.Client
 ) -> None:
     fake_openai.script(Fault(reject_json_schema=True), Fault(reject_json_schema=True))
 
-    rejected = post_chat(fake_openai, chat_body("article", ARTICLE_INPUT))
-    fallback = post_chat(fake_openai, chat_body("article", ARTICLE_INPUT, json_object=True))
+    rejected = post_chat(http, chat_body("article", ARTICLE_INPUT))
+    fallback = post_chat(http, chat_body("article", ARTICLE_INPUT, json_object=True))
 
     assert rejected.status_code == 400
     assert error_of(rejected) == {
@@ -373,25 +389,28 @@ def test_reject_json_schema_refuses_json_schema_but_not_json_object(
     assert ARTICLE_MARKER in answer_of(fallback)["html"]
 
 
-def test_api_key_is_required_when_set_and_never_recorded() -> None:
-    key = "sk-test-secret-123"
+def test_api_key_is_required_when_set_and_never_recorded(
+    fake_openai: FakeOpenAIServer, http: httpx.Client
+) -> None:
+    key = fake_openai.api_key = "sk-test-secret-123"
     body = chat_body("article", ARTICLE_INPUT)
-    with FakeOpenAIServer(api_key=key) as server:
-        missing = post_chat(server, body)
-        wrong = post_chat(server, body, headers={"Authorization": "Bearer sk-other"})
-        right = post_chat(server, body, headers={"Authorization": f"Bearer {key}"})
+
+    missing = post_chat(http, body)
+    wrong = post_chat(http, body, headers={"Authorization": "Bearer sk-other"})
+    right = post_chat(http, body, headers={"Authorization": f"Bearer {key}"})
 
     assert (missing.status_code, wrong.status_code, right.status_code) == (401, 401, 200)
     assert error_of(missing)["code"] == "invalid_api_key"
     assert error_of(missing)["message"] == "Incorrect API key provided"
-    assert [r.authorization_present for r in server.requests] == [False, True, True]
-    assert [r.status for r in server.requests] == [401, 401, 200]
-    assert key not in repr(server.requests)
+    assert [r.authorization_present for r in fake_openai.requests] == [False, True, True]
+    assert [r.status for r in fake_openai.requests] == [401, 401, 200]
+    assert key not in repr(fake_openai.requests)
 
 
-def test_an_unknown_model_is_not_found() -> None:
-    with FakeOpenAIServer(model_ids={"gpt-4o-mini"}) as server:
-        response = post_chat(server, chat_body("article", ARTICLE_INPUT, model="gpt-9"))
+def test_an_unknown_model_is_not_found(fake_openai: FakeOpenAIServer, http: httpx.Client) -> None:
+    fake_openai.model_ids = {"gpt-4o-mini"}
+
+    response = post_chat(http, chat_body("article", ARTICLE_INPUT, model="gpt-9"))
 
     assert response.status_code == 404
     assert error_of(response)["message"] == "The model `gpt-9` does not exist"
@@ -402,14 +421,13 @@ def test_an_unknown_model_is_not_found() -> None:
 
 
 def test_four_concurrent_slow_requests_are_all_in_flight_at_once(
-    fake_openai: FakeOpenAIServer,
+    fake_openai: FakeOpenAIServer, http: httpx.Client
 ) -> None:
     fake_openai.latency_s = 0.4
     body = chat_body("image_prompts_result", IMAGE_PROMPTS_INPUT)
 
-    with httpx.Client() as client, ThreadPoolExecutor(4) as pool:
-        url = f"{fake_openai.base_url}/chat/completions"
-        statuses = list(pool.map(lambda _: client.post(url, json=body).status_code, range(4)))
+    with ThreadPoolExecutor(4) as pool:
+        statuses = list(pool.map(lambda _: post_chat(http, body).status_code, range(4)))
 
     assert statuses == [200] * 4
     assert (fake_openai.max_in_flight, fake_openai.max_connections) == (4, 4)
@@ -417,12 +435,13 @@ def test_four_concurrent_slow_requests_are_all_in_flight_at_once(
         assert record.ended_at is not None and record.ended_at - record.started_at >= 0.4
 
 
-def test_a_keep_alive_client_reuses_one_connection(fake_openai: FakeOpenAIServer) -> None:
-    with httpx.Client(base_url=fake_openai.base_url) as client:
-        for _ in range(3):
-            client.get("/models").raise_for_status()
+def test_sequential_calls_reuse_one_connection_and_never_overlap(
+    fake_openai: FakeOpenAIServer, http: httpx.Client
+) -> None:
+    for _ in range(3):
+        http.get("/models").raise_for_status()
 
-    assert fake_openai.max_connections == 1
+    assert (fake_openai.max_connections, fake_openai.max_in_flight) == (1, 1)
     assert [r.endpoint for r in fake_openai.requests] == ["models"] * 3
 
 
@@ -433,18 +452,20 @@ def test_stop_does_not_wait_for_a_sleeping_request() -> None:
 
     def call() -> None:
         try:
-            post_chat(server, chat_body("article", ARTICLE_INPUT), timeout=10)
+            httpx.post(f"{server.base_url}/chat/completions", json={}, timeout=10)
         except httpx.HTTPError as error:
             errors.append(error)
 
     caller = threading.Thread(target=call)
     caller.start()
-    while not server.requests:
+    deadline = time.monotonic() + 5
+    while not server.requests and time.monotonic() < deadline:
         time.sleep(0.01)
     started = time.monotonic()
     server.stop()
     caller.join(5)
 
+    assert server.requests[0].status is None
     assert time.monotonic() - started < 2
     assert not caller.is_alive()
     assert len(errors) == 1

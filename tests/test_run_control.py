@@ -17,8 +17,9 @@ from igny8_tui.runtime import Runtime
 from tests.conftest import DEMO_CSV, run_igny8, start_igny8
 
 SITE = "green-thumb"
-# The offline provider answers each call after this delay, so a run lasts long enough to steer.
-SLOW = {"IGNY8_LOCAL_LATENCY_MS": "60"}
+# The offline provider answers each call after this delay, one call at a time, so a run lasts
+# long enough to steer and "after the current item" means one item.
+SLOW = {"IGNY8_LOCAL_LATENCY_MS": "60", "IGNY8_AI_CONCURRENCY": "1"}
 
 
 def _prepare(home: Path) -> Runtime:

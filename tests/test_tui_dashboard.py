@@ -23,8 +23,10 @@ SIZE = (120, 40)
 
 @pytest.fixture
 def slow_runtime(home: Path, monkeypatch: pytest.MonkeyPatch) -> Runtime:
-    """A runtime whose offline provider takes 30 ms a call, so a run can be steered."""
-    monkeypatch.setenv("IGNY8_LOCAL_LATENCY_MS", "30")
+    """A runtime whose offline provider takes 100 ms a call, one at a time, so a (small) run
+    lasts long enough to steer."""
+    monkeypatch.setenv("IGNY8_LOCAL_LATENCY_MS", "100")
+    monkeypatch.setenv("IGNY8_AI_CONCURRENCY", "1")
     return Runtime.load(home, None, actor="dashboard:test")
 
 
@@ -48,7 +50,7 @@ def run_row(rt: Runtime) -> AutomationRun | None:
 async def test_run_now_hosts_the_run_here_and_the_screen_follows_it_to_completion(
     runtime: Runtime,
 ) -> None:
-    site_id = demo_site(runtime)
+    site_id = demo_site(runtime, small=True)
     app = Igny8App(runtime, site_id)
     async with app.run_test(size=SIZE) as pilot:
         await until(pilot, lambda: app.data is not None)
@@ -58,10 +60,10 @@ async def test_run_now_hosts_the_run_here_and_the_screen_follows_it_to_completio
         await until(pilot, lambda: app.data is not None and app.data.run.status == "completed")
         text = screen_text(app)
         assert "✓ COMPLETED" in text and "Run 1 completed" in text
-        assert "150 → 12 clusters" in text and "54,000 words" in text and "36 published" in text
-        assert "486 / 486 items" in text
+        assert "26 → 2 clusters" in text and "9,000 words" in text and "6 published" in text
+        assert "82 / 82 items" in text
         log_lines = app.query_one(ActivityLog).entries
-        assert any("run completed · 873 credits" in e.message for e in log_lines)
+        assert any("run completed · 153 credits" in e.message for e in log_lines)
         assert "run 1 hosted by test" in run_igny8_log(runtime, site_id)
         await pilot.press("q")
 
@@ -72,7 +74,7 @@ def run_igny8_log(rt: Runtime, site_id: int) -> str:
 
 async def test_pause_then_resume_from_the_keyboard(slow_runtime: Runtime) -> None:
     rt = slow_runtime
-    site_id = demo_site(rt)
+    site_id = demo_site(rt, small=True)
     app = Igny8App(rt, site_id)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("r")
@@ -93,7 +95,7 @@ async def test_cancel_asks_first_declined_keeps_running_confirmed_cancels(
     slow_runtime: Runtime,
 ) -> None:
     rt = slow_runtime
-    site_id = demo_site(rt)
+    site_id = demo_site(rt, small=True)
     app = Igny8App(rt, site_id)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("r")
@@ -142,8 +144,10 @@ async def test_insufficient_credits_shows_the_numbers(runtime: Runtime) -> None:
 async def test_a_run_hosted_by_another_process_is_shown_and_controlled(
     home: Path, runtime: Runtime
 ) -> None:
-    site_id = demo_site(runtime)
-    other = start_igny8(home, "run", "--site", "green-thumb", IGNY8_LOCAL_LATENCY_MS="30")
+    site_id = demo_site(runtime, small=True)
+    other = start_igny8(
+        home, "run", "--site", "green-thumb", IGNY8_LOCAL_LATENCY_MS="100", IGNY8_AI_CONCURRENCY="1"
+    )
     app = Igny8App(runtime, site_id, host=False)
     try:
         async with app.run_test(size=SIZE) as pilot:
@@ -159,13 +163,13 @@ async def test_a_run_hosted_by_another_process_is_shown_and_controlled(
 
 
 async def test_log_filters_by_level_stage_and_text_and_can_pause(runtime: Runtime) -> None:
-    site_id = demo_site(runtime)
+    site_id = demo_site(runtime, small=True)
     run_id = runtime.service.run_now(site_id).run_id
     assert runtime.executor(run_id, threading.Event()).execute() is RunOutcome.COMPLETED
     app = Igny8App(runtime, site_id, host=False)
     async with app.run_test(size=SIZE) as pilot:
         log = app.query_one(ActivityLog)
-        await until(pilot, lambda: len(log.entries) > 100)
+        await until(pilot, lambda: len(log.entries) > 50)
         everything = len(log.visible())
         await pilot.press("t")  # stage 1
         assert 0 < len(log.visible()) < everything
@@ -179,11 +183,11 @@ async def test_log_filters_by_level_stage_and_text_and_can_pause(runtime: Runtim
         await pilot.press("v", "v")  # all levels
         assert len(log.visible()) == everything
         await pilot.press("slash")
-        await pilot.press(*"mulch")
+        await pilot.press(*"compost")
         await pilot.press("enter")
         shown = log.visible()
-        assert shown and all("mulch" in e.message.lower() for e in shown)
-        assert '"mulch"' in str(app.query_one("#log-filters").render())
+        assert shown and all("compost" in e.message.lower() for e in shown)
+        assert '"compost"' in str(app.query_one("#log-filters").render())
         await pilot.press("escape")
         assert len(log.visible()) == everything
         await pilot.press("f")
@@ -194,7 +198,7 @@ async def test_quit_with_an_active_run_asks_and_says_the_run_stays_recoverable(
     slow_runtime: Runtime,
 ) -> None:
     rt = slow_runtime
-    site_id = demo_site(rt)
+    site_id = demo_site(rt, small=True)
     app = Igny8App(rt, site_id)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("r")
@@ -252,7 +256,7 @@ async def test_switching_site_shows_the_other_site(runtime: Runtime) -> None:
 
 
 async def test_the_main_view_keeps_updating_under_another_screen(runtime: Runtime) -> None:
-    site_id = demo_site(runtime)
+    site_id = demo_site(runtime, small=True)
     app = Igny8App(runtime, site_id)
     async with app.run_test(size=SIZE) as pilot:
         await until(pilot, lambda: app.data is not None)
@@ -271,7 +275,7 @@ async def test_keys_can_be_remapped_in_the_config_file(home: Path) -> None:
     home.mkdir(parents=True)
     (home / "config.toml").write_text('[keys]\n"run.run_now" = "n"\n')
     rt = Runtime.load(home, None, actor="dashboard:test")
-    site_id = demo_site(rt)
+    site_id = demo_site(rt, small=True)
     app = Igny8App(rt, site_id)
     async with app.run_test(size=SIZE) as pilot:
         await until(pilot, lambda: app.data is not None)
