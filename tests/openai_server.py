@@ -124,6 +124,7 @@ class RecordedRequest:
     fault: Fault | None = None
     ended_at: float | None = None
     status: int | None = None  # None: the connection was dropped without a response
+    response_body: str | None = None
 
 
 @dataclass(frozen=True)
@@ -406,7 +407,9 @@ def _check_response_format(body: JSON, fault: Fault) -> None:
 
 def _default_content(body: JSON, messages: list[dict[str, JSON]]) -> str:
     name = _schema_name(body)
-    answer = _ANSWERS.get(name or "")
+    if name is None:
+        return json.dumps({"ok": True})  # a plain request, like `igny8 ai check` sends
+    answer = _ANSWERS.get(name)
     if answer is None:
         raise _RequestError(400, f"fake server: no answer for schema name {name!r}")
     data = _input_block(messages)
@@ -607,6 +610,7 @@ class FakeOpenAIServer:
         # Book-keeping comes before sending: a client holding its answer must find the record
         # finished, and its next request must not overlap this one in `max_in_flight`.
         record.status = response.status if response is not None else None
+        record.response_body = response.body.decode(errors="replace") if response else None
         record.ended_at = time.monotonic()
         with self._lock:
             self._in_flight -= 1

@@ -109,7 +109,9 @@ def strict_schema(model: type[BaseModel]) -> dict[str, Any]:
                 kept["required"] = list(kept["properties"])
                 kept["additionalProperties"] = False
             if "$defs" in node:
-                kept["$defs"] = {name: clean(d) for name, d in node["$defs"].items()}
+                kept["$defs"] = {
+                    name: clean(d) for name, d in node["$defs"].items() if name != "TokenUsage"
+                }
             return kept
         if isinstance(node, list):
             return [clean(item) for item in node]
@@ -202,7 +204,8 @@ class OpenAICompatibleProvider:
                 f"the AI provider at {self.settings.ai_base_url} has no model "
                 f"{body.get('model')!r} (HTTP 404): {_error_message(response)}"
             )
-        asked_schema = body.get("response_format", {}).get("type") == "json_schema"
+        format_ = body.get("response_format")
+        asked_schema = isinstance(format_, dict) and format_.get("type") == "json_schema"
         if status == 400 and asked_schema and "json_schema" in _error_message(response):
             raise SchemaUnsupported()
         if status >= 400:
@@ -224,9 +227,11 @@ class OpenAICompatibleProvider:
 
     def _chat_once(self, reply_model: type[Reply], prompt: str, data: dict[str, Any]) -> Reply:
         name = SCHEMA_NAMES[reply_model]
-        body = self._chat_body(reply_model, name, prompt, data)
-        response = self._post("chat/completions", body)
-        if response.status_code == 400 and "json_schema" in response.text:
+        try:
+            response = self._post(
+                "chat/completions", self._chat_body(reply_model, name, prompt, data)
+            )
+        except SchemaUnsupported:
             self._json_schema_supported = False
             response = self._post(
                 "chat/completions", self._chat_body(reply_model, name, prompt, data)

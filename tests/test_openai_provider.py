@@ -1,0 +1,326 @@
+"""The OpenAI-compatible provider against a real HTTP server on 127.0.0.1 speaking the OpenAI
+wire format (tests/openai_server.py), with scripted faults. Every test checks the outcome in the
+database: items done, items failed with reasons, credits charged only for validated replies."""
+
+from __future__ import annotations
+
+import json
+import threading
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+
+from igny8_tui.automation.credits import ledger_sum_milli
+from igny8_tui.automation.executor import RunOutcome
+from igny8_tui.db.models import Account, ActivityLog, Cluster, Content, CreditLedger, Task
+from igny8_tui.runtime import Runtime
+from igny8_tui.schemas import ConfigUpdate
+from tests.conftest import DEMO_CSV, run_igny8
+from tests.openai_server import FakeOpenAIServer, Fault
+from tests.openai_server import fake_openai as fake_openai
+
+API_KEY = "sk-test-7f3a9c-do-not-leak"
+FIVE_KEYWORDS = "\n".join(DEMO_CSV.read_text().splitlines()[:6]) + "\n"  # one topic
+
+
+def ai_env(server: FakeOpenAIServer, **extra: str) -> dict[str, str]:
+    env = {
+        "IGNY8_AI_PROVIDER": "openai",
+        "IGNY8_AI_BASE_URL": server.base_url,
+        "IGNY8_AI_API_KEY": API_KEY,
+        "IGNY8_AI_MODEL": "gpt-test",
+        "IGNY8_AI_TIMEOUT_S": "1",
+        "IGNY8_AI_MAX_RETRIES": "2",
+        "IGNY8_AI_CONCURRENCY": "1",
+    }
+    return env | extra
+
+
+@pytest.fixture
+def ai_runtime(
+    home: Path, fake_openai: FakeOpenAIServer, monkeypatch: pytest.MonkeyPatch
+) -> Runtime:
+    for name, value in ai_env(fake_openai).items():
+        monkeypatch.setenv(name, value)
+    return Runtime.load(home, None, actor="test")
+
+
+def small_site(rt: Runtime, keywords: str = FIVE_KEYWORDS, images: bool = False) -> int:
+    """Five keywords of one topic: 1 clustering call, 1 ideas call, 3 articles (with images:
+    3 prompt calls and 15 images)."""
+    csv = rt.settings.home / "five.csv"
+    csv.write_text(keywords)
+    site = rt.workspace.add_site("green-thumb")
+    rt.workspace.import_keywords(site.id, csv)
+    rt.workspace.add_credits(5000)
+    if not images:
+        rt.service.update_config(site.id, ConfigUpdate(skip_stage_5=True, skip_stage_6=True))
+    return site.id
+
+
+def execute(rt: Runtime, site_id: int) -> tuple[int, RunOutcome]:
+    run_id = rt.service.run_now(site_id).run_id
+    return run_id, rt.executor(run_id, threading.Event()).execute()
+
+
+def charges(rt: Runtime, stage: int) -> list[int]:
+    with rt.db.read() as s:
+        return list(s.scalars(select(CreditLedger.amount_milli).where(CreditLedger.stage == stage)))
+
+
+def balance_is_ledger(rt: Runtime) -> bool:
+    with rt.db.read() as s:
+        account = s.scalars(select(Account)).one()
+        return account.balance_milli == ledger_sum_milli(s, account.id)
+
+
+def chat_requests(server: FakeOpenAIServer) -> list:
+    return [r for r in server.requests if r.endpoint == "chat"]
+
+
+def test_a_whole_pipeline_of_150_keywords_completes_against_the_server(
+    ai_runtime: Runtime, fake_openai: FakeOpenAIServer
+) -> None:
+    ai_runtime.workspace.import_keywords(ai_runtime.workspace.add_site("gt").id, DEMO_CSV)
+    ai_runtime.workspace.add_credits(5000)
+    _, outcome = execute(ai_runtime, 1)
+    assert outcome is RunOutcome.COMPLETED
+    with ai_runtime.db.read() as s:
+        contents = s.scalars(select(Content)).all()
+        clusters = s.scalars(select(Cluster)).all()
+    assert len(clusters) == 12 and all(c.description.endswith("(fake server)") for c in clusters)
+    assert len(contents) == 36 and {c.status for c in contents} == {"published"}
+    for content in contents:
+        assert "Written by the fake OpenAI server." in Path(content.published_path).read_text()
+    images = [r for r in fake_openai.requests if r.endpoint == "images"]
+    assert len(images) == 180
+    assert {r.schema_name for r in chat_requests(fake_openai)} == {
+        "clustering_result",
+        "ideas_result",
+        "article",
+        "image_prompts_result",
+    }
+    assert all(r.authorization_present for r in fake_openai.requests)
+    assert balance_is_ledger(ai_runtime)
+
+
+@pytest.mark.parametrize(
+    "fault",
+    [
+        Fault(status=429, retry_after=0.3),
+        Fault(status=500),
+        Fault(delay_s=2.0),  # past the 1 s timeout
+        Fault(drop=True),
+    ],
+    ids=["429-retry-after", "500", "timeout", "dropped-connection"],
+)
+def test_transient_faults_are_retried_and_the_item_is_done_and_charged_once(
+    ai_runtime: Runtime, fake_openai: FakeOpenAIServer, fault: Fault
+) -> None:
+    site_id = small_site(ai_runtime)
+    fake_openai.script(fault, endpoint="chat")
+    _, outcome = execute(ai_runtime, site_id)
+    assert outcome is RunOutcome.COMPLETED
+    assert charges(ai_runtime, 1) == [-15_000], "the clustering batch is charged once"
+    first, second = chat_requests(fake_openai)[:2]
+    assert first.schema_name == second.schema_name == "clustering_result"
+    if fault.retry_after:
+        assert second.started_at - first.ended_at >= fault.retry_after * 0.95
+    with ai_runtime.db.read() as s:
+        assert s.scalar(select(func.count()).select_from(Content)) == 3
+    assert balance_is_ledger(ai_runtime)
+
+
+@pytest.mark.parametrize(
+    ("fault", "reason"),
+    [
+        (Fault(content="{not json"), "invalid reply: reply: Invalid JSON"),
+        (Fault(content='{"title": "x"}'), "invalid reply: html: Field required"),
+        (Fault(refusal="I can't help with that."), "the model refused: I can't help with that."),
+        (Fault(finish_reason="length"), "the reply was cut off (finish_reason: length)"),
+    ],
+    ids=["malformed-json", "schema-invalid", "refusal", "cut-off"],
+)
+def test_a_bad_reply_is_asked_again_then_the_item_fails_with_the_reason_and_the_run_goes_on(
+    ai_runtime: Runtime, fake_openai: FakeOpenAIServer, fault: Fault, reason: str
+) -> None:
+    site_id = small_site(ai_runtime)
+    # clustering and ideas answer normally; the first article gets a bad reply three times.
+    fake_openai.script(Fault(), Fault(), fault, fault, fault, endpoint="chat")
+    run_id, outcome = execute(ai_runtime, site_id)
+    assert outcome is RunOutcome.COMPLETED
+    progress = ai_runtime.service.run_progress(site_id, run_id)
+    assert progress is not None
+    stage_4 = progress.stages[3].result or {}
+    assert (stage_4["tasks_processed"], stage_4["content_created"]) == (3, 2)
+    assert stage_4["items_failed"] == 1 and stage_4["partial"] is True
+    assert reason in stage_4["errors"][0] and "no valid reply after 3 tries" in stage_4["errors"][0]
+    with ai_runtime.db.read() as s:
+        failed = s.scalars(select(Task).where(Task.status == "failed")).one()
+        logged = s.scalars(select(ActivityLog.message).where(ActivityLog.level == "ERROR")).all()
+    assert reason in (failed.error or "")
+    assert any(reason in line for line in logged)
+    assert len(charges(ai_runtime, 4)) == 2, "only validated articles are charged"
+    assert balance_is_ledger(ai_runtime)
+
+
+def test_a_stage_whose_items_all_fail_fails_the_run_with_the_reason(
+    ai_runtime: Runtime, fake_openai: FakeOpenAIServer
+) -> None:
+    site_id = small_site(ai_runtime)
+    fake_openai.script(*[Fault(content="[]")] * 3, endpoint="chat")
+    _run_id, outcome = execute(ai_runtime, site_id)
+    assert outcome is RunOutcome.FAILED
+    run = ai_runtime.service.history(site_id)[0]
+    assert run.status == "failed"
+    assert run.error_message is not None and "stage 1: all 5" in run.error_message
+    assert charges(ai_runtime, 1) == []
+
+
+def test_a_refused_api_key_stops_the_run_at_once_with_check_your_api_key(
+    ai_runtime: Runtime, fake_openai: FakeOpenAIServer
+) -> None:
+    fake_openai.api_key = "sk-a-different-key"
+    site_id = small_site(ai_runtime)
+    _, outcome = execute(ai_runtime, site_id)
+    assert outcome is RunOutcome.FAILED
+    run = ai_runtime.service.history(site_id)[0]
+    assert "check your API key" in (run.error_message or "")
+    assert API_KEY not in (run.error_message or "")
+    assert len(chat_requests(fake_openai)) == 1, "a 401 is not retried"
+    assert charges(ai_runtime, 1) == []
+
+
+def test_an_unknown_model_stops_the_run_naming_the_model(
+    ai_runtime: Runtime, fake_openai: FakeOpenAIServer
+) -> None:
+    fake_openai.model_ids = {"some-other-model"}
+    site_id = small_site(ai_runtime)
+    _, outcome = execute(ai_runtime, site_id)
+    assert outcome is RunOutcome.FAILED
+    message = ai_runtime.service.history(site_id)[0].error_message or ""
+    assert "has no model 'gpt-test' (HTTP 404)" in message
+
+
+def test_a_server_without_json_schema_gets_json_object_with_the_schema_in_the_prompt(
+    ai_runtime: Runtime, fake_openai: FakeOpenAIServer
+) -> None:
+    site_id = small_site(ai_runtime)
+    fake_openai.script(Fault(reject_json_schema=True), endpoint="chat")
+    _, outcome = execute(ai_runtime, site_id)
+    assert outcome is RunOutcome.COMPLETED
+    formats = [r.body["response_format"]["type"] for r in chat_requests(fake_openai)]
+    assert formats[0] == "json_schema" and set(formats[1:]) == {"json_object"}
+    system = chat_requests(fake_openai)[1].body["messages"][0]["content"]
+    assert "SCHEMA NAME: clustering_result" in system
+
+
+def test_items_run_concurrently_up_to_the_limit_with_that_many_connections(
+    home: Path, fake_openai: FakeOpenAIServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for name, value in ai_env(fake_openai, IGNY8_AI_CONCURRENCY="3").items():
+        monkeypatch.setenv(name, value)
+    rt = Runtime.load(home, None, actor="test")
+    site_id = small_site(rt, images=True)
+    fake_openai.latency_s = 0.15
+    _, outcome = execute(rt, site_id)
+    assert outcome is RunOutcome.COMPLETED
+    assert fake_openai.max_in_flight == 3
+    assert fake_openai.max_connections <= 3
+    assert len(charges(rt, 6)) == 15 and balance_is_ledger(rt)
+
+
+def test_a_429_slows_every_request_not_only_the_one_that_got_it(
+    home: Path, fake_openai: FakeOpenAIServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for name, value in ai_env(fake_openai, IGNY8_AI_CONCURRENCY="3").items():
+        monkeypatch.setenv(name, value)
+    rt = Runtime.load(home, None, actor="test")
+    site_id = small_site(rt, images=True)
+    fake_openai.script(Fault(status=429, retry_after=1.0), endpoint="images")
+    _, outcome = execute(rt, site_id)
+    assert outcome is RunOutcome.COMPLETED
+    images = sorted(
+        (r for r in fake_openai.requests if r.endpoint == "images"), key=lambda r: r.started_at
+    )
+    limited = next(r for r in images if r.status == 429)
+    later = [r for r in images if r.started_at > limited.ended_at + 0.05]
+    assert later and all(r.started_at >= limited.ended_at + 0.95 for r in later)
+    assert len(charges(rt, 6)) == 15
+
+
+def test_token_billing_charges_from_the_usage_the_server_reports(
+    home: Path, fake_openai: FakeOpenAIServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for name, value in ai_env(fake_openai, IGNY8_CREDIT_MODE="tokens").items():
+        monkeypatch.setenv(name, value)
+    rt = Runtime.load(home, None, actor="test")
+    site_id = small_site(rt)
+    _, outcome = execute(rt, site_id)
+    assert outcome is RunOutcome.COMPLETED
+    usage = {
+        r.schema_name: json.loads(r.response_body)["usage"]["total_tokens"]
+        for r in chat_requests(fake_openai)
+        if r.schema_name in ("clustering_result", "ideas_result")
+    }
+    assert charges(rt, 1) == [-max(2, -(-usage["clustering_result"] // 150)) * 1000]
+    assert charges(rt, 2) == [-max(1, -(-usage["ideas_result"] // 200)) * 1000]
+    assert all(amount <= -3000 for amount in charges(rt, 4))
+
+
+def test_prompt_templates_can_be_overridden_and_a_bad_override_is_named(
+    ai_runtime: Runtime, fake_openai: FakeOpenAIServer
+) -> None:
+    prompts = ai_runtime.settings.prompts_dir
+    prompts.mkdir(parents=True)
+    (prompts / "clustering.txt").write_text("Group these for {site}: {keywords}. HOUSE STYLE 42.")
+    site_id = small_site(ai_runtime)
+    _, outcome = execute(ai_runtime, site_id)
+    assert outcome is RunOutcome.COMPLETED
+    first = chat_requests(fake_openai)[0]
+    assert "HOUSE STYLE 42." in first.body["messages"][1]["content"]
+    listed = json.loads(run_igny8(ai_runtime.settings.home, "prompts", "--json").stdout)
+    sources = {t["name"]: t["source"] for t in listed["templates"]}
+    assert sources["clustering"] == str(prompts / "clustering.txt")
+    assert sources["article"] == "default"
+    (prompts / "ideas.txt").write_text("Ideas for {cluster} in {colour}")
+    refused = run_igny8(ai_runtime.settings.home, "prompts")
+    assert refused.returncode == 2
+    assert f"{prompts / 'ideas.txt'}: unknown field {{colour}}" in refused.stderr
+
+
+def test_ai_check_reports_the_model_and_latency_and_a_bad_key_plainly(
+    home: Path, fake_openai: FakeOpenAIServer
+) -> None:
+    env = ai_env(fake_openai)
+    ok = run_igny8(home, "ai", "check", "--json", **env)
+    assert ok.returncode == 0, ok.stderr
+    report = json.loads(ok.stdout)
+    assert (report["ok"], report["model"], report["base_url"]) == (
+        True,
+        "gpt-test",
+        env["IGNY8_AI_BASE_URL"],
+    )
+    assert report["latency_ms"] > 0
+    fake_openai.api_key = "sk-another"
+    bad = run_igny8(home, "ai", "check", **env)
+    assert bad.returncode == 1
+    assert "NOT OK · HTTP 401: check your API key" in bad.stdout
+    assert API_KEY not in bad.stdout + bad.stderr
+
+
+def test_the_api_key_never_reaches_the_database_logs_or_config_show(
+    ai_runtime: Runtime, fake_openai: FakeOpenAIServer
+) -> None:
+    site_id = small_site(ai_runtime)
+    fake_openai.script(Fault(status=500), Fault(status=401), endpoint="chat")
+    execute(ai_runtime, site_id)
+    home = ai_runtime.settings.home
+    shown = run_igny8(home, "config", "show", "--site", "1", "--json", **ai_env(fake_openai))
+    assert json.loads(shown.stdout)["ai"]["api_key"] == "set"
+    ai_runtime.db.dispose()
+    stored = b"".join(p.read_bytes() for p in home.glob("igny8.db*"))
+    assert API_KEY.encode() not in stored
+    logs = run_igny8(home, "logs", "--site", "1", "--lines", "1000").stdout
+    assert API_KEY not in logs + shown.stdout
