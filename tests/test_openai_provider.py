@@ -324,3 +324,64 @@ def test_the_api_key_never_reaches_the_database_logs_or_config_show(
     assert API_KEY.encode() not in stored
     logs = run_igny8(home, "logs", "--site", "1", "--lines", "1000").stdout
     assert API_KEY not in logs + shown.stdout
+
+
+def test_clustering_matches_keywords_case_insensitively_ignores_invented_and_retries_forgotten(
+    ai_runtime: Runtime, fake_openai: FakeOpenAIServer
+) -> None:
+    site_id = small_site(ai_runtime)
+    texts = [line.split(",")[0] for line in FIVE_KEYWORDS.splitlines()[1:]]
+    reply = {
+        "clusters": [
+            {
+                "name": "Raised garden beds",
+                "description": "beds",
+                "keywords": [t.upper() for t in texts[:3]] + ["an invented keyword"],
+                "existing_cluster_id": None,
+            }
+        ]
+    }
+    fake_openai.script(Fault(content=json.dumps(reply)), endpoint="chat")
+    run_id, outcome = execute(ai_runtime, site_id)
+    assert outcome is RunOutcome.COMPLETED
+    listed = ai_runtime.workspace.keywords(site_id)
+    assert {k.keyword for k in listed} == set(texts), "no invented keyword was stored"
+    assert all(k.status == "mapped" for k in listed)
+    clustering = [r for r in chat_requests(fake_openai) if r.schema_name == "clustering_result"]
+    prompt = clustering[1].body["messages"][1]["content"]
+    second_batch = [k["text"] for k in json.loads(prompt.split("INPUT (JSON):\n")[1])["keywords"]]
+    assert sorted(second_batch) == sorted(texts[3:]), "the forgotten ones were offered again"
+    assert len(charges(ai_runtime, 1)) == 2
+    result = ai_runtime.service.run_progress(site_id, run_id).stages[0].result or {}  # type: ignore[union-attr]
+    assert result["keywords_processed"] == 5
+
+
+def test_pause_lets_the_items_in_hand_finish_and_commit(
+    home: Path, fake_openai: FakeOpenAIServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for name, value in ai_env(fake_openai, IGNY8_AI_CONCURRENCY="3").items():
+        monkeypatch.setenv(name, value)
+    rt = Runtime.load(home, None, actor="test")
+    site_id = small_site(rt, images=True)
+    fake_openai.latency_s = 0.2
+    run_id = rt.service.run_now(site_id).run_id
+    outcome: list[RunOutcome] = []
+    worker = threading.Thread(
+        target=lambda: outcome.append(rt.executor(run_id, threading.Event()).execute())
+    )
+    worker.start()
+    deadline = 60
+    while rt.service.run_progress(site_id, run_id).stages[5].processed_count < 3:  # type: ignore[union-attr]
+        worker.join(0.02)
+        deadline -= 0.02
+        assert deadline > 0
+    rt.service.pause(site_id)
+    worker.join(30)
+    assert outcome == [RunOutcome.PAUSED]
+    started = [r for r in fake_openai.requests if r.endpoint == "images"]
+    stage_6 = rt.service.run_progress(site_id, run_id).stages[5]  # type: ignore[union-attr]
+    assert stage_6.processed_count == len(started), "every image started was committed"
+    assert len(charges(rt, 6)) == len(started) < 15
+    rt.service.resume(site_id)
+    assert rt.executor(run_id, threading.Event()).execute() is RunOutcome.COMPLETED
+    assert len(charges(rt, 6)) == 15 and balance_is_ledger(rt)
