@@ -23,7 +23,7 @@ from igny8_tui.cli_output import render
 from igny8_tui.constants import DAEMON_MAX_RUNS, DEFAULT_LOG_LINES, POLL_INTERVAL_S
 from igny8_tui.errors import AlreadyRunningError, Igny8Error, InvalidInputError
 from igny8_tui.runtime import Runtime
-from igny8_tui.schemas import ConfigUpdate, RunSummary, describe_config_error
+from igny8_tui.schemas import ConfigPayload, ConfigUpdate, RunSummary, describe_config_error
 from igny8_tui.settings import Settings
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -244,9 +244,17 @@ def config() -> None:
 def config_show(state: State, site_ref: str) -> None:
     """Show a site's AutomationConfig and the AI provider in use (never its key)."""
     config = state.runtime.service.config(state.site_id(site_ref))
-    state.emit(
-        {**config.model_dump(mode="json"), "ai": ai_summary(state.runtime.settings)}, "config"
-    )
+    state.emit(with_ai(config, state.runtime.settings), "config")
+
+
+class ConfigWithAI(ConfigPayload):
+    """A site's config as `config show` prints it: with the AI in use, never its key."""
+
+    ai: dict[str, object]
+
+
+def with_ai(config: ConfigPayload, settings: Settings) -> ConfigWithAI:
+    return ConfigWithAI(**config.model_dump(), ai=ai_summary(settings))
 
 
 def ai_summary(settings: Settings) -> dict[str, object]:
@@ -288,9 +296,7 @@ def config_set(state: State, site_ref: str, assignments: tuple[str, ...]) -> Non
     """Change settings, e.g. `stage_4_batch_size=6 skip_stage_6=true`; all or nothing."""
     update = parse_assignments(assignments)
     config = state.runtime.service.update_config(state.site_id(site_ref), update)
-    state.emit(
-        {**config.model_dump(mode="json"), "ai": ai_summary(state.runtime.settings)}, "config"
-    )
+    state.emit(with_ai(config, state.runtime.settings), "config")
 
 
 # ----- running -----

@@ -139,9 +139,10 @@ def _log(entry: LogEntry) -> str:
     return f"{_time(entry.created_at)} {entry.level:<5} {stage} {entry.message}"
 
 
-def _config(data: dict[str, Any]) -> str:
-    lines = [f"{k} = {v}" for k, v in data.items() if k != "ai"]
-    lines += [f"ai.{k} = {v}" for k, v in data["ai"].items() if v is not None]
+def _config(data: Any) -> str:
+    values = data.model_dump()
+    lines = [f"{k} = {v}" for k, v in values.items() if k != "ai"]
+    lines += [f"ai.{k} = {v}" for k, v in values["ai"].items() if v is not None]
     return "\n".join(lines)
 
 

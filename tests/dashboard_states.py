@@ -153,6 +153,9 @@ def failed(rt: Runtime) -> int:
 
 def build_app(home: Path, state: str) -> Igny8App:
     """The dashboard over a fresh database in `home`, in the named state, on a fixed clock."""
+    # One AI call at a time: items commit in queue order, so every run tells the same story.
+    home.mkdir(parents=True, exist_ok=True)
+    (home / "config.toml").write_text("ai_concurrency = 1\n")
     rt = Runtime.load(home, None, actor="dashboard:ops@web1:7")
     site_id = globals()[state](rt)
     return Igny8App(rt, site_id, host=False, clock=lambda: FIXED_NOW)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import threading
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -37,13 +38,26 @@ def ai_env(server: FakeOpenAIServer, **extra: str) -> dict[str, str]:
     return env | extra
 
 
+RuntimeFactory = Callable[..., Runtime]
+
+
 @pytest.fixture
-def ai_runtime(
+def ai_runtime_with(
     home: Path, fake_openai: FakeOpenAIServer, monkeypatch: pytest.MonkeyPatch
-) -> Runtime:
-    for name, value in ai_env(fake_openai).items():
-        monkeypatch.setenv(name, value)
-    return Runtime.load(home, None, actor="test")
+) -> RuntimeFactory:
+    """A runtime pointed at the fake server, with extra IGNY8_* settings."""
+
+    def make(**extra: str) -> Runtime:
+        for name, value in ai_env(fake_openai, **extra).items():
+            monkeypatch.setenv(name, value)
+        return Runtime.load(home, None, actor="test")
+
+    return make
+
+
+@pytest.fixture
+def ai_runtime(ai_runtime_with: RuntimeFactory) -> Runtime:
+    return ai_runtime_with()
 
 
 def small_site(rt: Runtime, keywords: str = FIVE_KEYWORDS, images: bool = False) -> int:
@@ -217,11 +231,9 @@ def test_a_server_without_json_schema_gets_json_object_with_the_schema_in_the_pr
 
 
 def test_items_run_concurrently_up_to_the_limit_with_that_many_connections(
-    home: Path, fake_openai: FakeOpenAIServer, monkeypatch: pytest.MonkeyPatch
+    ai_runtime_with: RuntimeFactory, fake_openai: FakeOpenAIServer
 ) -> None:
-    for name, value in ai_env(fake_openai, IGNY8_AI_CONCURRENCY="3").items():
-        monkeypatch.setenv(name, value)
-    rt = Runtime.load(home, None, actor="test")
+    rt = ai_runtime_with(IGNY8_AI_CONCURRENCY="3")
     site_id = small_site(rt, images=True)
     fake_openai.latency_s = 0.15
     _, outcome = execute(rt, site_id)
@@ -232,11 +244,9 @@ def test_items_run_concurrently_up_to_the_limit_with_that_many_connections(
 
 
 def test_a_429_slows_every_request_not_only_the_one_that_got_it(
-    home: Path, fake_openai: FakeOpenAIServer, monkeypatch: pytest.MonkeyPatch
+    ai_runtime_with: RuntimeFactory, fake_openai: FakeOpenAIServer
 ) -> None:
-    for name, value in ai_env(fake_openai, IGNY8_AI_CONCURRENCY="3").items():
-        monkeypatch.setenv(name, value)
-    rt = Runtime.load(home, None, actor="test")
+    rt = ai_runtime_with(IGNY8_AI_CONCURRENCY="3")
     site_id = small_site(rt, images=True)
     fake_openai.script(Fault(status=429, retry_after=1.0), endpoint="images")
     _, outcome = execute(rt, site_id)
@@ -251,11 +261,9 @@ def test_a_429_slows_every_request_not_only_the_one_that_got_it(
 
 
 def test_token_billing_charges_from_the_usage_the_server_reports(
-    home: Path, fake_openai: FakeOpenAIServer, monkeypatch: pytest.MonkeyPatch
+    ai_runtime_with: RuntimeFactory, fake_openai: FakeOpenAIServer
 ) -> None:
-    for name, value in ai_env(fake_openai, IGNY8_CREDIT_MODE="tokens").items():
-        monkeypatch.setenv(name, value)
-    rt = Runtime.load(home, None, actor="test")
+    rt = ai_runtime_with(IGNY8_CREDIT_MODE="tokens")
     site_id = small_site(rt)
     _, outcome = execute(rt, site_id)
     assert outcome is RunOutcome.COMPLETED
@@ -357,11 +365,9 @@ def test_clustering_matches_keywords_case_insensitively_ignores_invented_and_ret
 
 
 def test_pause_lets_the_items_in_hand_finish_and_commit(
-    home: Path, fake_openai: FakeOpenAIServer, monkeypatch: pytest.MonkeyPatch
+    ai_runtime_with: RuntimeFactory, fake_openai: FakeOpenAIServer
 ) -> None:
-    for name, value in ai_env(fake_openai, IGNY8_AI_CONCURRENCY="3").items():
-        monkeypatch.setenv(name, value)
-    rt = Runtime.load(home, None, actor="test")
+    rt = ai_runtime_with(IGNY8_AI_CONCURRENCY="3")
     site_id = small_site(rt, images=True)
     fake_openai.latency_s = 0.2
     run_id = rt.service.run_now(site_id).run_id
