@@ -14,19 +14,27 @@ from sqlalchemy import func, select
 from igny8_tui.automation.credits import ledger_sum_milli
 from igny8_tui.db.models import Account, AutomationRun, Content
 from igny8_tui.runtime import Runtime
-from tests.conftest import DEMO_CSV, run_igny8, start_igny8
+from igny8_tui.schemas import ConfigUpdate
+from tests.conftest import run_igny8, small_csv, start_igny8
 
 SITE = "green-thumb"
 # The offline provider answers each call after this delay, one call at a time, so a run lasts
 # long enough to steer and "after the current item" means one item.
-SLOW = {"IGNY8_LOCAL_LATENCY_MS": "60", "IGNY8_AI_CONCURRENCY": "1"}
+SLOW = {"IGNY8_LOCAL_LATENCY_MS": "500", "IGNY8_AI_CONCURRENCY": "1"}
+# The small keyword file without images: 1 clustering, 2 ideas and 6 article calls; stage 4
+# lasts 3 s, long enough for a second process to start and ask for a pause or a cancel.
+ARTICLES = 6
+CREDITS = 15 + 12 + 6 * 15
 
 
 def _prepare(home: Path) -> Runtime:
-    assert run_igny8(home, "site", "add", SITE).returncode == 0
-    assert run_igny8(home, "credits", "--add", "5000").returncode == 0
-    assert run_igny8(home, "keywords", "import", "--site", SITE, str(DEMO_CSV)).returncode == 0
-    return Runtime.load(home, None, actor="test")
+    """The site, keywords and credits, made in-process (the CLI's own tests cover those)."""
+    rt = Runtime.load(home, None, actor="test")
+    site = rt.workspace.add_site(SITE)
+    rt.workspace.import_keywords(site.id, small_csv(home))
+    rt.workspace.add_credits(5000)
+    rt.service.update_config(site.id, ConfigUpdate(skip_stage_5=True, skip_stage_6=True))
+    return rt
 
 
 def _wait_for(check: Callable[[], bool], timeout: float = 60) -> None:
@@ -57,7 +65,7 @@ def test_pause_from_another_process_takes_effect_after_the_current_item_and_resu
     rt = _prepare(home)
     host = start_igny8(home, "run", "--site", SITE, **SLOW)
     try:
-        _wait_for(lambda: _contents(rt) >= 2)
+        _wait_for(lambda: _contents(rt) >= 1)
         paused = run_igny8(home, "pause", "--site", SITE, "--json")
         assert paused.returncode == 0, paused.stderr
         at_request = _contents(rt)
@@ -75,7 +83,7 @@ def test_pause_from_another_process_takes_effect_after_the_current_item_and_resu
         assert (card["status"], card["processed_count"], card["input_count"]) == (
             "paused",
             stage_4["content_created"],
-            36,
+            ARTICLES,
         )
         resumed = run_igny8(home, "resume", "--site", SITE)
         assert resumed.returncode == 0, resumed.stderr
@@ -85,11 +93,11 @@ def test_pause_from_another_process_takes_effect_after_the_current_item_and_resu
     assert code == 0, err
     assert "paused" in err
     run = _run(rt)
-    assert run.status == "completed" and _contents(rt) == 36
-    assert run.total_credits_used_milli == 873_000
+    assert run.status == "completed" and _contents(rt) == ARTICLES
+    assert run.total_credits_used_milli == CREDITS * 1000
     with rt.db.read() as s:
         account = s.scalars(select(Account)).one()
-        assert ledger_sum_milli(s, account.id) == account.balance_milli == (5000 - 873) * 1000
+        assert ledger_sum_milli(s, account.id) == account.balance_milli == (5000 - CREDITS) * 1000
     log = run_igny8(home, "logs", "--site", SITE, "--lines", "100000").stdout
     assert "pause requested by" in log and "run paused: paused by" in log
     assert "run resumed by" in log and "stage 4 continues from item" in log
@@ -132,8 +140,8 @@ def test_ctrl_c_leaves_the_run_paused_and_the_next_run_command_continues_it(
     assert run.status == "paused" and "was stopped" in (run.pause_reason or "")
     assert run.lease_owner is None
     done_before = _contents(rt)
-    again = run_igny8(home, "run", "--site", SITE, timeout=240)
+    again = run_igny8(home, "run", "--site", SITE, timeout=240, IGNY8_AI_CONCURRENCY="1")
     assert again.returncode == 0, again.stderr
     assert f"run {run.id} has no host; continuing it here" in again.stderr
-    assert _run(rt).status == "completed" and _contents(rt) == 36 > done_before
-    assert _run(rt).total_credits_used_milli == 873_000
+    assert _run(rt).status == "completed" and _contents(rt) == ARTICLES > done_before
+    assert _run(rt).total_credits_used_milli == CREDITS * 1000
