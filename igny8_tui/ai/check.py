@@ -52,22 +52,21 @@ def check_provider(settings: Settings) -> CheckResult:
         model = str(response.json()["model"])
     except (ValueError, KeyError, TypeError):
         return _failed(settings, started, "the answer is not a chat completion")
-    return CheckResult(
-        ok=True,
-        provider=settings.ai_provider,
-        base_url=settings.ai_base_url,
-        model=model,
-        latency_ms=round((time.perf_counter() - started) * 1000, 1),
-        error=None,
-    )
+    return _result(settings, started, model=model)
 
 
 def _failed(settings: Settings, started: float, error: str) -> CheckResult:
+    return _result(settings, started, error=error)
+
+
+def _result(
+    settings: Settings, started: float, model: str | None = None, error: str | None = None
+) -> CheckResult:
     return CheckResult(
-        ok=False,
+        ok=error is None,
         provider=settings.ai_provider,
         base_url=settings.ai_base_url,
-        model=None,
+        model=model,
         latency_ms=round((time.perf_counter() - started) * 1000, 1),
         error=error,
     )
