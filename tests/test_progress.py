@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import threading
+from pathlib import Path
 
 from igny8_tui.automation.executor import RunOutcome
 from igny8_tui.runtime import Runtime
 from igny8_tui.schemas import ConfigUpdate
 from tests.conftest import demo_site
+from tests.dashboard_states import running_in_stage_4
 
 
 def test_global_progress_never_moves_backwards_and_reads_100_only_when_completed(
@@ -73,3 +75,15 @@ def test_a_stage_with_nothing_to_do_is_skipped_with_its_reason(runtime: Runtime)
     assert reasons[1] == "no clusters to process"
     assert all(s.status == "skipped" for s in progress.stages)
     assert progress.global_progress.percentage == 100
+
+
+def test_processing_shows_every_item_in_hand_up_to_the_concurrency(tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    home.mkdir()
+    (home / "config.toml").write_text("ai_concurrency = 3\n")
+    runtime = Runtime.load(home, None, actor="test")
+    site_id = running_in_stage_4(runtime)
+    work = runtime.service.current_processing(site_id)
+    assert work is not None and work.stage == 4 and work.status == "running"
+    assert len(work.current_items) == 3
+    assert len(work.up_next) == 3 and not set(work.up_next) & set(work.current_items)

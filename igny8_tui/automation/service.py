@@ -15,6 +15,7 @@ from igny8_tui.automation.lease import lease_is_live, try_claim
 from igny8_tui.automation.logger import AutomationLogger
 from igny8_tui.automation.pipeline import pending_counts, publishes_without_images, queue_labels
 from igny8_tui.automation.scheduler import NOT_STARTED, reschedule
+from igny8_tui.automation.stages import STAGE_CLASSES
 from igny8_tui.constants import (
     DEFAULT_LOG_LINES,
     ESTIMATE_BUFFER_MULTIPLIER,
@@ -291,13 +292,22 @@ class AutomationService:
             stage = run.current_stage
             result = parse_stage_result(stage, run.stage_result(stage))
             batch_size = pipeline.batch_size(config, stage)
-            per_unit = batch_size if stage == 1 else 1
-            labels = queue_labels(session, site_id, stage, per_unit + UP_NEXT_ITEMS)
             pending = pending_counts(session, site_id, publishes_without_images(config))[stage]
             processed = result.processed_count if result else 0
             batches_run = result.batches_run if result else 0
             done_in_batch = result.batch_items_done if result else 0
-            left_in_batch = 0 if stage == 1 else max(batch_size - done_in_batch, 0)
+            # A finished batch means the next one starts whole.
+            left_in_batch = 0 if stage == 1 else (batch_size - done_in_batch) or batch_size
+            if done_in_batch >= batch_size:
+                left_in_batch = batch_size
+            # In hand: stage 1's whole batch, or up to the concurrency limit of a parallel stage.
+            if stage == 1:
+                per_unit = batch_size
+            elif STAGE_CLASSES[stage].parallel:
+                per_unit = max(min(self.settings.ai_concurrency, left_in_batch), 1)
+            else:
+                per_unit = 1
+            labels = queue_labels(session, site_id, stage, per_unit + UP_NEXT_ITEMS)
             later_batches = math.ceil(max(pending - left_in_batch, 0) / batch_size)
             elapsed = result.time_elapsed if result else 0
             return CurrentProcessing(

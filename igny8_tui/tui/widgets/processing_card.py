@@ -64,7 +64,7 @@ def processing_text(data: DashboardData, hosted_here: bool, now: datetime) -> st
     if work is not None:
         lines += [f"▶ {item}" for item in work.current_items[:1]]
         if len(work.current_items) > 1:
-            lines.append(f"  and {len(work.current_items) - 1} more in this batch")
+            lines.append(f"  and {len(work.current_items) - 1} more in hand")
         per_minute = work.items_per_minute
         rate = f" · {per_minute:,.1f} items/min" if per_minute else ""
         lines.append(
