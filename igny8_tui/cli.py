@@ -309,6 +309,7 @@ class _ProgressLine:
         self.state, self.site_id = state, site_id
         self.tty = sys.stderr.isatty()
         self.last = ""
+        self.stage_shown: int | None = None
 
     def draw(self) -> None:
         progress = self.state.runtime.service.run_progress(self.site_id)
@@ -328,8 +329,8 @@ class _ProgressLine:
         self.last = line
         if self.tty:
             click.echo(f"\r{line}\x1b[K", err=True, nl=False)
-        elif progress.run.current_stage != getattr(self, "_stage", None):
-            self._stage = progress.run.current_stage
+        elif progress.run.current_stage != self.stage_shown:
+            self.stage_shown = progress.run.current_stage
             click.echo(line, err=True)
 
     def notice(self, message: str) -> None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import csv
-import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Literal
@@ -17,6 +16,7 @@ from igny8_tui.automation import credits
 from igny8_tui.db.engine import Database
 from igny8_tui.db.models import Account, AutomationConfig, Cluster, Content, Keyword, Site
 from igny8_tui.errors import InvalidInputError, NotFoundError
+from igny8_tui.slugs import slugify
 
 DEFAULT_ACCOUNT = "default"
 KEYWORD_COLUMNS = ("keyword", "volume", "difficulty", "intent")
@@ -25,10 +25,6 @@ INTENTS = ("informational", "commercial", "transactional", "navigational")
 
 def normalise_keyword(text: str) -> str:
     return " ".join(text.casefold().split())
-
-
-def slugify_name(name: str) -> str:
-    return re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-") or "site"
 
 
 class SiteInfo(BaseModel):
@@ -187,7 +183,10 @@ class Workspace:
             with self.db.write() as session:
                 account = self._account(session)
                 site = Site(
-                    account_id=account.id, name=name, slug=slugify_name(name), domain=domain
+                    account_id=account.id,
+                    name=name,
+                    slug=slugify(name, fallback="site"),
+                    domain=domain,
                 )
                 session.add(site)
                 session.flush()

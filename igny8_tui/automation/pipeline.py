@@ -72,6 +72,11 @@ def pending_counts(session: Session, site_id: int, without_images: bool = False)
     return {stage: int(count) for stage, count in zip(filters, row, strict=True)}
 
 
+def image_label(kind: str, position: int, content_id: int) -> str:
+    """How an image is named in the log and the processing card."""
+    return f"{kind.replace('_', '-')} image {position} of article {content_id}"
+
+
 def queue_labels(session: Session, site_id: int, stage: int, limit: int) -> list[str]:
     """Labels of the first `limit` items in a stage's queue, in the order stages take them."""
     where = pending_filters(site_id)[stage]
@@ -85,7 +90,7 @@ def queue_labels(session: Session, site_id: int, stage: int, limit: int) -> list
             .order_by(Image.id)
             .limit(limit)
         )
-        return [f"{kind.replace('_', '-')} image {pos} of article {cid}" for kind, pos, cid in rows]
+        return [image_label(kind, pos, cid) for kind, pos, cid in rows]
     entity = _ENTITY[stage]
     column = Cluster.name if stage == 2 else entity.title  # type: ignore[attr-defined]
     return list(session.scalars(select(column).where(where).order_by(entity.id).limit(limit)))

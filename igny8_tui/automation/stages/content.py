@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from sqlalchemy import select
@@ -12,17 +11,11 @@ from igny8_tui.ai.outputs import ArticleDraft, TaskInput
 from igny8_tui.automation.stages.base import Applied, Stage, Unit
 from igny8_tui.content_html import count_words, sanitize_html
 from igny8_tui.db.models import Content, ContentIdea, Task
-
-MAX_SLUG_LENGTH = 80
-
-
-def slugify(title: str) -> str:
-    slug = re.sub(r"[^a-z0-9]+", "-", title.lower()).strip("-")
-    return slug[:MAX_SLUG_LENGTH].rstrip("-") or "article"
+from igny8_tui.slugs import slugify
 
 
 def unique_slug(session: Session, site_id: int, title: str) -> str:
-    base = slugify(title)
+    base = slugify(title, fallback="article")
     taken = set(
         session.scalars(
             select(Content.slug).where(Content.site_id == site_id, Content.slug.like(f"{base}%"))

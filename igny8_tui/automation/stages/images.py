@@ -12,6 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from igny8_tui.ai.outputs import ImageRequest
+from igny8_tui.automation.pipeline import image_label
 from igny8_tui.automation.stages.base import Applied, Stage, Unit
 from igny8_tui.db.models import Image
 
@@ -62,9 +63,7 @@ class ImagesStage(Stage):
             position=image.position,
             prompt=image.prompt,
         )
-        label = (
-            f"{image.kind.replace('_', '-')} image {image.position} of article {image.content_id}"
-        )
+        label = image_label(image.kind, image.position, image.content_id)
         return Unit(
             key=f"image:{image.id}",
             item_id=image.id,
