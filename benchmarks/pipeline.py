@@ -17,7 +17,8 @@ from pathlib import Path
 
 from igny8_tui.automation.executor import RunOutcome
 from igny8_tui.runtime import Runtime
-from igny8_tui.schemas import STAGE_NAMES, ConfigUpdate
+from igny8_tui.runtime import stage_class
+from igny8_tui.schemas import ConfigUpdate
 
 SUBJECTS = """tomato pepper basil lettuce carrot onion garlic potato cucumber squash zucchini
 strawberry blueberry raspberry apple pear plum cherry peach fig lemon orchid fern succulent cactus
@@ -72,7 +73,7 @@ def main() -> None:
     print(f"{'stage':<28}{'items':>9}{'seconds':>10}{'items/s':>10}")
     for stage in progress.stages:
         rate = stage.processed_count / stage.time_elapsed if stage.time_elapsed else 0.0
-        name = f"{stage.number} {STAGE_NAMES[stage.number]}"
+        name = f"{stage.number} {stage_class(stage.number).name}"
         print(f"{name:<28}{stage.processed_count:>9,}{stage.time_elapsed:>10.1f}{rate:>10.1f}")
     peak_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"peak memory (max RSS): {peak_mib:.0f} MiB")

@@ -15,6 +15,8 @@ HISTORY_LIMIT = 20
 DEFAULT_LOG_LINES = 50
 MAX_ERRORS_PER_STAGE_RESULT = 20
 UP_NEXT_ITEMS = 3
+# The most log lines one dashboard refresh reads
+LOG_BATCH_LINES = 500
 
 # Stage 7 has no batch size in the spec's config; it publishes in batches of this many
 PUBLISH_BATCH_SIZE = 10

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pydantic import ValidationError
+
 
 class Igny8Error(Exception):
     """Base for every error the CLI and dashboard show as a one-line message."""
@@ -40,3 +42,10 @@ class InsufficientCreditsError(Igny8Error):
 
 class LeaseLostError(Exception):
     """This host no longer holds the run's lease: another host took it over."""
+
+
+def first_validation_error(exc: ValidationError, whole: str = "value") -> tuple[str, str]:
+    """The first problem pydantic found: (the field's dotted path, or `whole`; the message)."""
+    err = exc.errors()[0]
+    field = ".".join(str(part) for part in err["loc"]) or whole
+    return field, err["msg"]

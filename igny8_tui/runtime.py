@@ -1,22 +1,53 @@
-"""One process's view of the product: settings, database, workspace, service, provider, target."""
+"""The one door into the engine for the CLI and the dashboard, and its composition root.
+
+A `Runtime` is one process's view of the product: its settings, database, service, workspace,
+AI provider and publish target, and the hosts it can run. The CLI and the dashboard import
+from here (and the boundary models of `schemas`), never the engine's modules themselves;
+an import-linter contract in pyproject.toml keeps it so.
+"""
 
 from __future__ import annotations
 
+import logging
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 
+from igny8_tui.ai.check import CheckResult, check_provider
 from igny8_tui.ai.factory import build_provider
+from igny8_tui.ai.prompts import Template, load_templates
 from igny8_tui.ai.provider import Provider
 from igny8_tui.automation.executor import RunExecutor, StopMode
+from igny8_tui.automation.foreground import follow, host_until_done
+from igny8_tui.automation.host import Host, OutcomeListener
+from igny8_tui.automation.lease import host_identity
 from igny8_tui.automation.logger import LogListener
 from igny8_tui.automation.service import AutomationService
+from igny8_tui.automation.stages.base import Stage
+from igny8_tui.automation.stages.registry import STAGES, parse_stage_result, stage_class
+from igny8_tui.automation.workspace import Workspace
+from igny8_tui.constants import DAEMON_MAX_RUNS
 from igny8_tui.db.engine import Database
 from igny8_tui.publish.folder import FolderTarget
 from igny8_tui.publish.target import PublishTarget
+from igny8_tui.schemas import RunOutcome
 from igny8_tui.settings import Settings, load_settings
-from igny8_tui.workspace import Workspace
+
+__all__ = [
+    "STAGES",
+    "CheckResult",
+    "Host",
+    "RunOutcome",
+    "Runtime",
+    "Stage",
+    "Template",
+    "parse_stage_result",
+    "stage_class",
+]
+
+Notice = Callable[[str], None]
 
 
 @dataclass
@@ -27,6 +58,11 @@ class Runtime:
     @classmethod
     def load(cls, home: Path | None, db: str | None, actor: str) -> Runtime:
         return cls(settings=load_settings(home, db), actor=actor)
+
+    @classmethod
+    def for_role(cls, home: Path | None, db: str | None, role: str) -> Runtime:
+        """A runtime whose actor names this process, e.g. `run:alice@web1:4242`."""
+        return cls.load(home, db, actor=host_identity(role))
 
     @cached_property
     def db(self) -> Database:
@@ -48,6 +84,26 @@ class Runtime:
     def publisher(self) -> PublishTarget:
         return FolderTarget(self.settings.publish_dir)
 
+    def open(self) -> None:
+        """Open (and create or upgrade) the database now rather than on first use."""
+        self.db  # noqa: B018
+
+    def close(self) -> None:
+        if "db" in self.__dict__:
+            self.db.dispose()
+
+    # ----- the AI -----
+
+    def check_ai(self) -> CheckResult:
+        """One tiny request to the AI in use: does it answer, which model, how fast."""
+        return check_provider(self.settings)
+
+    def prompt_templates(self) -> list[Template]:
+        """The prompt templates in use, each with where it comes from."""
+        return list(load_templates(self.settings.prompts_dir).values())
+
+    # ----- hosting runs -----
+
     def executor(
         self,
         run_id: int,
@@ -66,3 +122,28 @@ class Runtime:
             stop_mode=stop_mode,
             listener=listener,
         )
+
+    def host(
+        self,
+        logger: logging.Logger,
+        max_runs: int = DAEMON_MAX_RUNS,
+        listener: LogListener | None = None,
+        on_outcome: OutcomeListener | None = None,
+    ) -> Host:
+        """A long-lived host (daemon, dashboard) over this runtime's database."""
+        return Host(
+            self.service,
+            self.executor,
+            logger,
+            max_runs=max_runs,
+            listener=listener,
+            on_outcome=on_outcome,
+        )
+
+    def host_until_done(self, run_id: int, stop: threading.Event, notice: Notice) -> RunOutcome:
+        """Execute the run here through pauses until it ends (`igny8 run`)."""
+        return host_until_done(self.db, run_id, lambda: self.executor(run_id, stop), stop, notice)
+
+    def follow(self, run_id: int, stop: threading.Event) -> RunOutcome:
+        """Wait for a run hosted elsewhere to end."""
+        return follow(self.db, run_id, stop)

@@ -2,31 +2,37 @@
 
 from __future__ import annotations
 
+import enum
 from collections.abc import Mapping
 from datetime import datetime, time
 from typing import Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from igny8_tui.errors import first_validation_error
+
 Frequency = Literal["daily", "weekly", "monthly"]
 RunStatus = Literal["running", "paused", "cancelled", "completed", "failed"]
+TriggerType = Literal["manual", "scheduled"]
+ControlRequest = Literal["pause", "cancel"]
+HostState = Literal["hosted", "stuck", "waiting"]
 StageState = Literal["waiting", "active", "paused", "completed", "skipped", "failed", "cancelled"]
 LogLevel = Literal["DEBUG", "INFO", "WARN", "ERROR"]
 LOG_LEVELS: tuple[LogLevel, ...] = ("DEBUG", "INFO", "WARN", "ERROR")
 
-STAGE_NAMES: dict[int, str] = {
-    1: "Keywords → Clusters",
-    2: "Clusters → Ideas",
-    3: "Ideas → Tasks",
-    4: "Tasks → Content",
-    5: "Content → Image Prompts",
-    6: "Image Prompts → Images",
-    7: "Review → Published",
-}
-STAGES = tuple(STAGE_NAMES)
-BATCHED_STAGES = (1, 2, 3, 4, 5, 6)
 MAX_BATCH_SIZE = 1000
 MAX_DELAY_S = 3600
+
+
+class RunOutcome(enum.Enum):
+    """How executing a run on a host ended."""
+
+    COMPLETED = "completed"
+    PAUSED = "paused"
+    CANCELLED = "cancelled"
+    FAILED = "failed"
+    RELEASED = "released"  # this host stopped; the run stays running for another host
+    LOST = "lost"  # another host took the lease over
 
 
 class _Payload(BaseModel):
@@ -81,12 +87,11 @@ class ConfigUpdate(_Payload):
 
 def describe_config_error(exc: ValidationError, values: Mapping[str, str]) -> str:
     """The first problem of a config update, in one line: `field=value: message`."""
-    err = exc.errors()[0]
-    field = ".".join(str(part) for part in err["loc"])
-    if err["type"] == "extra_forbidden":
+    field, message = first_validation_error(exc)
+    if exc.errors()[0]["type"] == "extra_forbidden":
         known = ", ".join(ConfigUpdate.model_fields)
         return f"{field}: unknown setting (known: {known})"
-    return f"{field}={values.get(field, '')}: {err['msg']}"
+    return f"{field}={values.get(field, '')}: {message}"
 
 
 class ConfigPayload(_Payload):
@@ -130,69 +135,17 @@ class StageResult(_Payload):
     time_elapsed: float = 0
     errors: list[str] = Field(default_factory=list)
 
+    # The counter of items processed, and what the stage made: (counter, noun) pairs.
     PROCESSED_FIELD: ClassVar[str]
+    MADE: ClassVar[tuple[tuple[str, str], ...]]
 
     @property
     def processed_count(self) -> int:
         return int(getattr(self, self.PROCESSED_FIELD))
 
-
-class Stage1Result(StageResult):
-    PROCESSED_FIELD: ClassVar[str] = "keywords_processed"
-    keywords_processed: int = 0
-    clusters_created: int = 0
-
-
-class Stage2Result(StageResult):
-    PROCESSED_FIELD: ClassVar[str] = "clusters_processed"
-    clusters_processed: int = 0
-    ideas_created: int = 0
-
-
-class Stage3Result(StageResult):
-    PROCESSED_FIELD: ClassVar[str] = "ideas_processed"
-    ideas_processed: int = 0
-    tasks_created: int = 0
-
-
-class Stage4Result(StageResult):
-    PROCESSED_FIELD: ClassVar[str] = "tasks_processed"
-    tasks_processed: int = 0
-    content_created: int = 0
-    total_words: int = 0
-
-
-class Stage5Result(StageResult):
-    PROCESSED_FIELD: ClassVar[str] = "content_processed"
-    content_processed: int = 0
-    prompts_created: int = 0
-
-
-class Stage6Result(StageResult):
-    PROCESSED_FIELD: ClassVar[str] = "images_processed"
-    images_processed: int = 0
-    images_generated: int = 0
-
-
-class Stage7Result(StageResult):
-    PROCESSED_FIELD: ClassVar[str] = "ready_for_review"
-    ready_for_review: int = 0
-    published: int = 0
-
-
-STAGE_RESULT_MODELS: dict[int, type[StageResult]] = {
-    1: Stage1Result,
-    2: Stage2Result,
-    3: Stage3Result,
-    4: Stage4Result,
-    5: Stage5Result,
-    6: Stage6Result,
-    7: Stage7Result,
-}
-
-
-def parse_stage_result(stage: int, data: dict[str, Any] | None) -> StageResult | None:
-    return None if data is None else STAGE_RESULT_MODELS[stage].model_validate(data)
+    def made(self) -> list[tuple[int, str]]:
+        """What the stage made, e.g. [(36, "articles"), (54000, "words")]."""
+        return [(int(getattr(self, counter)), noun) for counter, noun in self.MADE]
 
 
 # ----- operation payloads -----
@@ -201,7 +154,7 @@ def parse_stage_result(stage: int, data: dict[str, Any] | None) -> StageResult |
 class RunSummary(_Payload):
     run_id: int
     site_id: int
-    trigger_type: Literal["manual", "scheduled"]
+    trigger_type: TriggerType
     status: RunStatus
     current_stage: int
     started_at: datetime
@@ -214,10 +167,10 @@ class RunSummary(_Payload):
     items_processed: int
     error_message: str | None
     pause_reason: str | None
-    control_request: Literal["pause", "cancel"] | None
+    control_request: ControlRequest | None
     host: str | None
     heartbeat_at: datetime | None
-    host_state: Literal["hosted", "stuck", "waiting"] | None
+    host_state: HostState | None
     seconds_since_heartbeat: float | None
 
 
@@ -226,6 +179,14 @@ class RunNowResult(_Payload):
     status: RunStatus
     estimated_credits: float
     balance: float
+
+
+class HostedHere(_Payload):
+    """The run a process is about to host itself: new (with its estimate), or adopted."""
+
+    run_id: int
+    adopted: bool
+    estimated_credits: float | None
 
 
 class StageOverview(_Payload):
@@ -301,6 +262,17 @@ class LogEntry(_Payload):
     message: str
 
 
+class LogEvent(_Payload):
+    """A log line as it is written, for an in-process listener (a host's own log)."""
+
+    site_id: int
+    run_id: int | None
+    stage: int | None
+    level: LogLevel
+    message: str
+    created_at: datetime
+
+
 class StageEstimate(_Payload):
     number: int
     name: str
@@ -317,3 +289,81 @@ class Estimate(_Payload):
     balance: float
     sufficient: bool
     basis: Literal["defaults", "history"]
+
+
+class SiteInfo(BaseModel):
+    id: int
+    name: str
+    slug: str
+    domain: str | None
+    keywords: int = 0
+
+
+class SiteState(_Payload):
+    """A site as the site picker lists it: its active run (if any) and its queues."""
+
+    site: SiteInfo
+    run: RunSummary | None
+    overview: PipelineOverview
+
+
+class DashboardSnapshot(_Payload):
+    """Everything the main screen shows, read in one transaction, so one frame is one moment.
+
+    `run` is the site's active run, else its latest; `new_logs` are that run's log lines after
+    the last one the screen has (all of them from the start when the shown run changed)."""
+
+    site: SiteInfo
+    site_number: int
+    site_count: int
+    balance: float
+    run: RunSummary | None
+    progress: RunProgress | None
+    processing: CurrentProcessing | None
+    overview: PipelineOverview
+    log_run_id: int | None
+    new_logs: list[LogEntry]
+
+    @property
+    def active(self) -> bool:
+        return self.run is not None and self.run.status in ("running", "paused")
+
+
+# ----- the workspace: credits, sites, keywords, listings -----
+
+
+class ImportReport(BaseModel):
+    site: str
+    rows: int
+    added: int
+    merged: int
+
+
+class KeywordListing(BaseModel):
+    keyword: str
+    volume: int
+    difficulty: int | None
+    intent: str | None
+    status: str
+    cluster: str | None
+
+
+class ClusterListing(BaseModel):
+    id: int
+    name: str
+    keywords: int
+    status: str
+
+
+class ContentListing(BaseModel):
+    id: int
+    title: str
+    words: int
+    status: str
+    published_path: str | None
+
+
+class CreditsReport(BaseModel):
+    account: str
+    balance: float
+    ledger_sum: float

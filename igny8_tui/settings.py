@@ -16,7 +16,7 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 
-from igny8_tui.errors import InvalidInputError
+from igny8_tui.errors import InvalidInputError, first_validation_error
 
 CONFIG_FILE_NAME = "config.toml"
 DB_FILE_NAME = "igny8.db"
@@ -32,6 +32,19 @@ class CreditCosts(BaseModel):
     content_per_100_words: Decimal = Field(default=Decimal(1), ge=0)
     per_image_prompt: Decimal = Field(default=Decimal("0.2"), ge=0)
     per_image: Decimal = Field(default=Decimal(1), ge=0)
+
+
+class AISummary(BaseModel):
+    """Which AI is in use; the key only as set or not set."""
+
+    provider: str
+    base_url: str | None
+    model: str
+    image_provider: str
+    image_model: str
+    concurrency: int
+    api_key: Literal["set", "not set"]
+    credit_mode: str
 
 
 class Settings(BaseSettings):
@@ -79,6 +92,19 @@ class Settings(BaseSettings):
     @property
     def images_from(self) -> Literal["local", "openai"]:
         return self.image_provider or self.ai_provider
+
+    def ai_summary(self) -> AISummary:
+        remote = self.ai_provider == "openai"
+        return AISummary(
+            provider=self.ai_provider,
+            base_url=self.ai_base_url if remote else None,
+            model=self.ai_model if remote else "offline",
+            image_provider=self.images_from,
+            image_model=self.ai_image_model if self.images_from == "openai" else "offline",
+            concurrency=self.ai_concurrency,
+            api_key="set" if self.ai_api_key.get_secret_value() else "not set",
+            credit_mode=self.credit_mode,
+        )
 
     @property
     def prompts_dir(self) -> Path:
@@ -129,9 +155,8 @@ def load_settings(home: Path | None = None, db: str | None = None) -> Settings:
     try:
         settings = bound(**overrides)
     except ValidationError as exc:
-        err = exc.errors()[0]
-        field = ".".join(str(p) for p in err["loc"])
-        raise InvalidInputError(f"{config_file}: {field}: {err['msg']}") from None
+        field, message = first_validation_error(exc)
+        raise InvalidInputError(f"{config_file}: {field}: {message}") from None
     except ValueError as exc:  # tomllib.TOMLDecodeError is a ValueError
         raise InvalidInputError(f"{config_file}: {exc}") from None
     home.mkdir(parents=True, exist_ok=True, mode=0o700)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import enum
 import math
 import threading
 import time
@@ -14,37 +13,29 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from igny8_tui.ai.provider import Provider, ProviderError, ProviderFatalError
-from igny8_tui.automation import credits, pipeline
-from igny8_tui.automation.forecast import PipelineRatios, ratios_for_site
+from igny8_tui.automation import credits, run_state
+from igny8_tui.automation.forecast import ratios_for_site
 from igny8_tui.automation.lease import Lease, LeaseKeeper, fenced_run, release, try_claim
 from igny8_tui.automation.logger import AutomationLogger, LogListener
-from igny8_tui.automation.pipeline import pending_counts, publishes_without_images
 from igny8_tui.automation.progress import compute_progress
-from igny8_tui.automation.stages import Stage, StageContext, build_stage
-from igny8_tui.automation.stages.base import Applied, Unit
+from igny8_tui.automation.run_state import save_stage_result
+from igny8_tui.automation.stages.base import Applied, PipelineRatios, Stage, StageContext, Unit
+from igny8_tui.automation.stages.registry import (
+    LAST_STAGE,
+    STAGES,
+    build_stage,
+    parse_stage_result,
+    pending_counts,
+    skips,
+    stage_class,
+)
 from igny8_tui.constants import MAX_ERRORS_PER_STAGE_RESULT
 from igny8_tui.db.engine import Database
 from igny8_tui.db.models import AutomationConfig, AutomationRun, Site, utcnow
 from igny8_tui.errors import InvalidStateError, LeaseLostError, NotFoundError
 from igny8_tui.publish.target import PublishError, PublishTarget
-from igny8_tui.schemas import (
-    STAGE_NAMES,
-    STAGE_RESULT_MODELS,
-    STAGES,
-    StageResult,
-    parse_stage_result,
-)
+from igny8_tui.schemas import RunOutcome, StageResult
 from igny8_tui.settings import Settings
-
-
-class RunOutcome(enum.Enum):
-    COMPLETED = "completed"
-    PAUSED = "paused"
-    CANCELLED = "cancelled"
-    FAILED = "failed"
-    RELEASED = "released"  # this host stopped; the run stays running for another host
-    LOST = "lost"  # another host took the lease over
-
 
 StopMode = Literal["pause", "release"]
 
@@ -63,6 +54,9 @@ class _StageClock:
 
     def elapsed(self) -> float:
         return round(self.before_s + time.monotonic() - self.started, 3)
+
+
+SWITCHED_OFF = "switched off in this site's config"
 
 
 class RunNotClaimable(InvalidStateError):
@@ -150,14 +144,15 @@ class RunExecutor:
             assert run is not None
             first_stage = run.current_stage
             self.site_name, self.site_slug, self.account_id = site.name, site.slug, site.account_id
-        for number in STAGES:
+        for stage in STAGES:
+            number = stage.number
             if number < first_stage:
                 continue
             stop = self._run_stage(number)
             if stop is not None:
                 return stop.outcome
-            if number < STAGES[-1] and not self._between_stages(number):
-                return self._acknowledge_stop(number) or RunOutcome.RELEASED
+            if number < LAST_STAGE and not self._between_stages():
+                return self._acknowledge_stop() or RunOutcome.RELEASED
         self._complete()
         return RunOutcome.COMPLETED
 
@@ -180,7 +175,7 @@ class RunExecutor:
             costs=self.costs,
             provider=self.provider,
             publisher=self.publisher,
-            publish_without_images=publishes_without_images(config),
+            config=config,
         )
 
     def _run_stage(self, number: int) -> _StageStop | None:
@@ -189,18 +184,12 @@ class RunExecutor:
             run = session.get(AutomationRun, self.run_id)
             assert run is not None
             existing = parse_stage_result(number, run.stage_result(number))
-            pending = pending_counts(session, self.site_id, publishes_without_images(config))[
-                number
-            ]
+            pending = pending_counts(session, self.site_id, config)[number]
         if existing is not None and existing.status in ("completed", "skipped", "failed"):
             return None
         stage = build_stage(number, self._context(config))
         if existing is None:
-            reason = (
-                "switched off in this site's config"
-                if getattr(config, f"skip_stage_{number}")
-                else stage.skip_reason(pending)
-            )
+            reason = SWITCHED_OFF if stage.switched_off(config) else stage.skip_reason(pending)
             if reason is not None:
                 self._record_skip(number, reason, pending)
                 return None
@@ -208,19 +197,20 @@ class RunExecutor:
         return self._process_units(number, stage, result, config)
 
     def _record_skip(self, number: int, reason: str, pending: int) -> None:
-        result = STAGE_RESULT_MODELS[number](
+        result = stage_class(number).result_model(
             status="skipped", skipped=True, skip_reason=reason, input_count=pending
         )
         with self.db.write() as session:
             run = fenced_run(session, self.lease_)
             run.current_stage = number
-            self._save_result(run, number, result)
+            save_stage_result(run, number, result)
             self.log.info(session, f"stage {number} skipped: {reason}", number)
 
     def _start_stage(self, number: int, existing: StageResult | None, pending: int) -> StageResult:
         if existing is None:
-            result = STAGE_RESULT_MODELS[number](status="active", input_count=pending)
-            message = f"stage {number} started · {STAGE_NAMES[number]} · {pending:,} pending"
+            stage = stage_class(number)
+            result = stage.result_model(status="active", input_count=pending)
+            message = f"stage {number} started · {stage.name} · {pending:,} pending"
         else:
             result = existing.model_copy(update={"status": "active"})
             result.input_count = max(result.input_count, result.processed_count + pending)
@@ -231,7 +221,7 @@ class RunExecutor:
         with self.db.write() as session:
             run = fenced_run(session, self.lease_)
             run.current_stage = number
-            self._save_result(run, number, result)
+            save_stage_result(run, number, result)
             self.log.info(session, message, number)
         return result
 
@@ -241,9 +231,9 @@ class RunExecutor:
         """Units in canonical order, up to `ai_concurrency` in the AI's hands at once for a
         parallel stage (never across a batch boundary); each commits on its own. A pause or
         cancel stops new units from starting; those in hand finish and commit first."""
-        batch_size = pipeline.batch_size(config, number)
-        units_per_batch = 1 if stage.units_per_batch_is_one else batch_size
-        room = batch_size if stage.units_per_batch_is_one else 1
+        batch_size = stage.batch_size(config)
+        units_per_batch = 1 if stage.whole_batch_per_unit else batch_size
+        room = batch_size if stage.whole_batch_per_unit else 1
         width = self.settings.ai_concurrency if stage.parallel else 1
         clock = _StageClock(result.time_elapsed)
         in_hand: dict[Future[tuple[object, str | None]], Unit] = {}
@@ -274,12 +264,12 @@ class RunExecutor:
                             return _StageStop(self._pause_for_credits(number, result, unit))
                         break  # the units in hand finish, then the check comes again
                     if new_batch:
-                        self._start_batch(number, stage, result, batch_size)
+                        self._start_batch(stage, result, config)
                     in_hand[pool.submit(self._call, stage, unit)] = unit
                 if not in_hand:
                     if not stopping:
                         break
-                    outcome = self._acknowledge_stop(number)
+                    outcome = self._acknowledge_stop()
                     if outcome is not None:
                         return _StageStop(outcome)
                     stopping = False  # the request was withdrawn
@@ -290,15 +280,16 @@ class RunExecutor:
                     self._commit(number, stage, unit, future.result(), result, clock)
         return self._finish_stage(number, result, clock)
 
-    def _start_batch(self, number: int, stage: Stage, result: StageResult, batch_size: int) -> None:
+    def _start_batch(self, stage: Stage, result: StageResult, config: AutomationConfig) -> None:
+        number, batch_size = stage.number, stage.batch_size(config)
         with self.db.read() as session:
-            pending = pending_counts(session, self.site_id)[number]
+            pending = pending_counts(session, self.site_id, config)[number]
         result.batches_run += 1
         result.batch_items_done = 0
         total = result.batches_run - 1 + max(math.ceil(pending / batch_size), 1)
         with self.db.write() as session:
             run = fenced_run(session, self.lease_)
-            self._save_result(run, number, result)
+            save_stage_result(run, number, result)
             self.log.info(
                 session,
                 f"batch {result.batches_run}/{total} started"
@@ -346,7 +337,7 @@ class RunExecutor:
                 )
             self._count(result, applied, unit)
             result.time_elapsed = clock.elapsed()
-            self._save_result(run, number, result)
+            save_stage_result(run, number, result)
             self._update_progress(session, run)
             level = "ERROR" if applied.failed else "INFO"
             self.log.log(session, level, applied.message, number)
@@ -373,7 +364,7 @@ class RunExecutor:
         result.partial = result.items_failed > 0 or processed < result.input_count
         with self.db.write() as session:
             run = fenced_run(session, self.lease_)
-            self._save_result(run, number, result)
+            save_stage_result(run, number, result)
             summary = ", ".join(
                 f"{k.replace('_', ' ')} {v:,}"
                 for k, v in result.model_dump().items()
@@ -388,7 +379,7 @@ class RunExecutor:
         if all_failed:
             first = result.errors[0] if result.errors else "unknown error"
             self._fail(
-                f"stage {number}: all {processed} {STAGE_NAMES[number]} items failed; {first}"
+                f"stage {number}: all {processed} {stage_class(number).name} items failed; {first}"
             )
             return _StageStop(RunOutcome.FAILED)
         return None
@@ -407,10 +398,10 @@ class RunExecutor:
             ).one()
         return row.status != "running" or row.control_request is not None
 
-    def _acknowledge_stop(self, number: int) -> RunOutcome | None:
+    def _acknowledge_stop(self) -> RunOutcome | None:
         """The spec's _check_should_stop: act on a pause/cancel request or on this host stopping."""
         if self.stop.is_set():
-            return self._stop_host(number)
+            return self._stop_host()
         with self.db.read() as session:
             row = session.execute(
                 select(AutomationRun.status, AutomationRun.control_request).where(
@@ -423,41 +414,27 @@ class RunExecutor:
             run = fenced_run(session, self.lease_)
             who = run.control_requested_by or "an operator"
             if run.control_request == "cancel" or run.status == "cancelled":
-                self._mark_stopped(run, number, "cancelled")
-                run.status, run.control_request = "cancelled", None
-                run.cancelled_at = run.finished_at = utcnow()
-                self.log.warn(session, f"run cancelled by {who} after the current item", number)
+                run_state.cancel(session, run, self.log, who)
                 release(session, self.lease_)
                 return RunOutcome.CANCELLED
             if run.control_request == "pause" or run.status == "paused":
-                self._pause(session, run, number, reason=f"paused by {who}")
+                self._pause(session, run, reason=f"paused by {who}")
                 return RunOutcome.PAUSED
         return None
 
-    def _pause(self, session: Session, run: AutomationRun, number: int, reason: str) -> None:
-        self._mark_stopped(run, number, "paused")
-        run.status, run.control_request = "paused", None
-        run.paused_at = utcnow()
-        run.pause_reason = reason
-        self.log.warn(session, f"run paused: {reason}", number)
+    def _pause(self, session: Session, run: AutomationRun, reason: str) -> None:
+        run_state.pause(session, run, self.log, reason)
         release(session, self.lease_)
 
-    def _stop_host(self, number: int) -> RunOutcome:
+    def _stop_host(self) -> RunOutcome:
         with self.db.write() as session:
             run = fenced_run(session, self.lease_)
             if self.stop_mode == "pause":
-                self._pause(session, run, number, reason=f"host {self.host} was stopped")
+                self._pause(session, run, reason=f"host {self.host} was stopped")
                 return RunOutcome.PAUSED
             self.log.warn(session, f"host {self.host} stopped; the run waits for another host")
             release(session, self.lease_)
             return RunOutcome.RELEASED
-
-    def _mark_stopped(self, run: AutomationRun, number: int, status: str) -> None:
-        result = parse_stage_result(number, run.stage_result(number))
-        if result is not None and result.status == "active":
-            result.status = status  # type: ignore[assignment]
-            result.partial = True
-            self._save_result(run, number, result)
 
     def _has_credits_for(self, unit: Unit, reserved_milli: int = 0) -> bool:
         """Enough balance for this unit beyond what the units already in hand may cost."""
@@ -476,8 +453,8 @@ class RunExecutor:
         )
         with self.db.write() as session:
             run = fenced_run(session, self.lease_)
-            self._save_result(run, number, result)
-            self._pause(session, run, number, reason=reason)
+            save_stage_result(run, number, result)
+            self._pause(session, run, reason=reason)
         return RunOutcome.PAUSED
 
     # ----- waiting -----
@@ -494,7 +471,7 @@ class RunExecutor:
                     return False
         return True
 
-    def _between_stages(self, number: int) -> bool:
+    def _between_stages(self) -> bool:
         config = self._config()
         return self._wait(config.between_stage_delay) if config.between_stage_delay else True
 
@@ -503,26 +480,15 @@ class RunExecutor:
     def _complete(self) -> None:
         with self.db.write() as session:
             run = fenced_run(session, self.lease_)
-            run.status = "completed"
-            run.completed_at = run.finished_at = utcnow()
             self._update_progress(session, run, completed=True)
-            duration = (run.completed_at - run.started_at).total_seconds()
-            self.log.info(
-                session,
-                f"run completed · {credits.from_milli(run.total_credits_used_milli):g} credits"
-                f" · {duration:.1f}s",
-            )
+            run_state.complete(session, run, self.log)
             release(session, self.lease_)
 
     def _fail(self, message: str) -> None:
         try:
             with self.db.write() as session:
                 run = fenced_run(session, self.lease_)
-                number = run.current_stage
-                self._mark_stopped(run, number, "failed")
-                run.status, run.error_message = "failed", message
-                run.finished_at = utcnow()
-                self.log.error(session, f"run failed: {message}", number)
+                run_state.fail(session, run, self.log, message)
                 release(session, self.lease_)
         except LeaseLostError:
             pass
@@ -534,23 +500,21 @@ class RunExecutor:
         assert self.lease is not None
         return self.lease
 
-    def _save_result(self, run: AutomationRun, number: int, result: StageResult) -> None:
-        setattr(run, f"stage_{number}_result", result.model_dump(mode="json"))
-
     def _update_progress(
         self, session: Session, run: AutomationRun, completed: bool = False
     ) -> None:
         config = session.scalars(
             select(AutomationConfig).where(AutomationConfig.site_id == run.site_id)
         ).one()
-        pending = pending_counts(session, run.site_id, publishes_without_images(config))
-        results = {n: parse_stage_result(n, run.stage_result(n)) for n in STAGES}
-        skips = {n: bool(getattr(config, f"skip_stage_{n}")) for n in STAGES}
+        pending = pending_counts(session, run.site_id, config)
+        results = {
+            s.number: parse_stage_result(s.number, run.stage_result(s.number)) for s in STAGES
+        }
         progress = compute_progress(
             results,
             pending,
             self.ratios,
-            skips,
+            skips(config),
             int((run.progress or {}).get("percentage", 0)),
             run_completed=completed,
         )

@@ -7,10 +7,11 @@ from collections.abc import Callable
 
 from sqlalchemy import select
 
-from igny8_tui.automation.executor import RunExecutor, RunNotClaimable, RunOutcome
+from igny8_tui.automation.executor import RunExecutor, RunNotClaimable
 from igny8_tui.constants import POLL_INTERVAL_S
 from igny8_tui.db.engine import Database
 from igny8_tui.db.models import AutomationRun
+from igny8_tui.schemas import RunOutcome
 
 ExecutorFactory = Callable[[], RunExecutor]
 Notice = Callable[[str], None]

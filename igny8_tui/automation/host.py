@@ -10,15 +10,18 @@ from collections.abc import Callable
 
 from sqlalchemy import select
 
-from igny8_tui.automation.executor import RunNotClaimable, RunOutcome
+from igny8_tui.automation.executor import RunExecutor, RunNotClaimable, StopMode
 from igny8_tui.automation.lease import claimable
 from igny8_tui.automation.logger import LogListener
 from igny8_tui.automation.scheduler import DueRunStarter, ScheduleOutcome, start_scheduler
+from igny8_tui.automation.service import AutomationService
 from igny8_tui.constants import DAEMON_MAX_RUNS, DAEMON_POLL_INTERVAL_S
 from igny8_tui.db.models import AutomationRun, utcnow
-from igny8_tui.runtime import Runtime
+from igny8_tui.schemas import RunOutcome
 
 OutcomeListener = Callable[[int, RunOutcome], None]
+# Builds the executor of a run for this host: (run id, stop event, stop mode, log listener).
+ExecutorFactory = Callable[[int, threading.Event, StopMode, LogListener | None], RunExecutor]
 
 
 class Host:
@@ -26,13 +29,16 @@ class Host:
 
     def __init__(
         self,
-        runtime: Runtime,
+        service: AutomationService,
+        make_executor: ExecutorFactory,
         logger: logging.Logger,
         max_runs: int = DAEMON_MAX_RUNS,
         listener: LogListener | None = None,
         on_outcome: OutcomeListener | None = None,
     ) -> None:
-        self.runtime = runtime
+        self.service = service
+        self.db = service.db
+        self.make_executor = make_executor
         self.logger = logger
         self.max_runs = max_runs
         self.listener = listener
@@ -42,9 +48,9 @@ class Host:
 
     def serve(self, stop: threading.Event, poll_s: float = DAEMON_POLL_INTERVAL_S) -> None:
         """Run until `stop` is set; then let each run finish its item in hand and release it."""
-        starter = DueRunStarter(self.runtime.db, self.runtime.service.create_run)
+        starter = DueRunStarter(self.db, self.service.create_run)
         scheduler = start_scheduler(starter, self._log_schedule)
-        self.logger.info("host %s started; lease ttl %gs", self.runtime.actor, self.lease_ttl_s)
+        self.logger.info("host %s started; lease ttl %gs", self.service.actor, self.lease_ttl_s)
         try:
             while not stop.is_set():
                 self.pick_up_runs()
@@ -54,7 +60,7 @@ class Host:
             self.stopping.set()
             for worker in list(self._workers.values()):
                 worker.join()
-            self.logger.info("host %s stopped; its runs are released", self.runtime.actor)
+            self.logger.info("host %s stopped; its runs are released", self.service.actor)
 
     def hosting(self) -> list[int]:
         """Runs executing on this host right now."""
@@ -70,7 +76,7 @@ class Host:
 
     @property
     def lease_ttl_s(self) -> float:
-        return self.runtime.settings.lease_ttl_s
+        return self.service.settings.lease_ttl_s
 
     def pick_up_runs(self) -> list[int]:
         """Start a worker for each running run with no live lease, while slots are free."""
@@ -78,7 +84,7 @@ class Host:
         free = self.max_runs - len(self._workers)
         if free <= 0:
             return []
-        with self.runtime.db.read() as session:
+        with self.db.read() as session:
             candidates = session.scalars(
                 select(AutomationRun.id)
                 .where(AutomationRun.status == "running", claimable(utcnow()))  # type: ignore[arg-type]
@@ -94,7 +100,7 @@ class Host:
         return started
 
     def _execute(self, run_id: int) -> None:
-        executor = self.runtime.executor(run_id, self.stopping, "release", self.listener)
+        executor = self.make_executor(run_id, self.stopping, "release", self.listener)
         try:
             outcome = executor.execute()
         except RunNotClaimable:

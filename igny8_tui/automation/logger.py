@@ -7,9 +7,9 @@ from collections.abc import Callable
 from sqlalchemy.orm import Session
 
 from igny8_tui.db.models import ActivityLog, utcnow
-from igny8_tui.schemas import LogLevel
+from igny8_tui.schemas import LogEvent, LogLevel
 
-LogListener = Callable[[ActivityLog], None]
+LogListener = Callable[[LogEvent], None]
 
 
 class AutomationLogger:
@@ -25,7 +25,7 @@ class AutomationLogger:
     def log(
         self, session: Session, level: LogLevel, message: str, stage: int | None = None
     ) -> None:
-        row = ActivityLog(
+        event = LogEvent(
             site_id=self.site_id,
             run_id=self.run_id,
             stage=stage,
@@ -33,9 +33,9 @@ class AutomationLogger:
             message=message,
             created_at=utcnow(),
         )
-        session.add(row)
+        session.add(ActivityLog(**event.model_dump()))
         if self.listener is not None:
-            self.listener(row)
+            self.listener(event)
 
     def info(self, session: Session, message: str, stage: int | None = None) -> None:
         self.log(session, "INFO", message, stage)

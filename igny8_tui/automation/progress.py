@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import math
 
-from igny8_tui.automation.forecast import PipelineRatios, downstream
-from igny8_tui.schemas import STAGES, GlobalProgress, StageResult
+from igny8_tui.automation.stages.base import PipelineRatios
+from igny8_tui.automation.stages.registry import STAGE_NUMBERS, STAGES
+from igny8_tui.schemas import GlobalProgress, StageResult
 
 _SETTLED = ("completed", "failed", "cancelled")
 
@@ -20,16 +21,17 @@ def compute_progress(
 ) -> GlobalProgress:
     """Stages that started count their real input; later ones their pending items plus what
     the unprocessed input upstream is forecast to add. Reads 100 only for a completed run."""
-    arriving = dict.fromkeys(STAGES, 0.0)
+    arriving = dict.fromkeys(STAGE_NUMBERS, 0.0)
     total = completed = 0
     for stage in STAGES:
-        result = results[stage]
-        if (result is not None and result.skipped) or (result is None and skips[stage]):
-            if stage == 5:
-                arriving[7] += arriving[5]
+        n = stage.number
+        result = results[n]
+        if (result is not None and result.skipped) or (result is None and skips[n]):
+            if stage.skipped_passes_to is not None:
+                arriving[stage.skipped_passes_to] += arriving[n]
             continue
         if result is None:
-            expected = pending[stage] + arriving[stage]
+            expected = pending[n] + arriving[n]
             processed = 0
         else:
             processed = result.processed_count
@@ -39,7 +41,7 @@ def compute_progress(
         remaining = max(expected - processed, 0)
         total += math.ceil(expected - 1e-9)
         completed += processed
-        for target, amount in downstream(stage, remaining, ratios).items():
+        for target, amount in stage.downstream(remaining, ratios).items():
             arriving[target] += amount
     if run_completed:
         return GlobalProgress(total_items=completed, completed_items=completed, percentage=100)

@@ -6,7 +6,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Iterable
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 
 from textual import work
@@ -18,14 +18,11 @@ from textual.screen import Screen
 from textual.widgets import Footer
 from textual.worker import Worker, WorkerState
 
-from igny8_tui.automation.executor import RunOutcome
-from igny8_tui.automation.host import Host
-from igny8_tui.db.models import utcnow
 from igny8_tui.errors import Igny8Error
-from igny8_tui.runtime import Runtime
-from igny8_tui.settings import Settings
-from igny8_tui.tui.dashboard_data import DashboardData, load_dashboard
-from igny8_tui.tui.messages import DashboardRefreshed, Notice, RunEnded
+from igny8_tui.formatting import ai_label
+from igny8_tui.runtime import Host, Runtime
+from igny8_tui.schemas import DashboardSnapshot, RunOutcome
+from igny8_tui.tui.messages import ConfigLoaded, DashboardRefreshed, Notice, RunEnded
 from igny8_tui.tui.screens.confirm import ConfirmScreen
 from igny8_tui.tui.widgets.activity_log import ActivityLog
 from igny8_tui.tui.widgets.controls import Controls
@@ -35,6 +32,12 @@ from igny8_tui.tui.widgets.progress_panel import ProgressPanel
 from igny8_tui.tui.widgets.stage_card import PipelineCards
 
 Clock = Callable[[], datetime]
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
 ACTIVE_POLL_S = 0.2  # at most five screen updates a second while a run is active
 IDLE_POLL_S = 1.0
 HOST_POLL_S = 0.25
@@ -105,7 +108,7 @@ class Igny8App(App[None]):
         self.site_id = site_id or self._first_site()
         self.clock = clock
         self.hosting = host
-        self.data: DashboardData | None = None
+        self.data: DashboardSnapshot | None = None
         self._host: Host | None = None
         self._host_stop = threading.Event()
         self._log_run_id: int | None = None
@@ -152,8 +155,7 @@ class Igny8App(App[None]):
         logger = logging.getLogger("igny8.dashboard")
         logger.propagate = False
         logger.addHandler(_NoticeHandler(self))
-        self._host = Host(
-            self.runtime,
+        self._host = self.runtime.host(
             logger,
             on_outcome=lambda run_id, outcome: self.post_message(RunEnded(run_id, outcome)),
         )
@@ -177,7 +179,7 @@ class Igny8App(App[None]):
     @work(thread=True, exclusive=True, group="poll", exit_on_error=False)
     def poll(self) -> None:
         self._last_poll = time.monotonic()
-        data = load_dashboard(self.runtime, self.site_id, self._log_run_id, self._last_log_id)
+        data = self.runtime.service.dashboard(self.site_id, self._log_run_id, self._last_log_id)
         self.post_message(DashboardRefreshed(data))
 
     def on_dashboard_refreshed(self, message: DashboardRefreshed) -> None:
@@ -288,19 +290,35 @@ class Igny8App(App[None]):
     # ----- screens -----
 
     def action_config(self) -> None:
+        self._load_config(self.site_id)
+
+    @work(thread=True, group="config", exclusive=True, exit_on_error=False)
+    def _load_config(self, site_id: int) -> None:
+        self.post_message(ConfigLoaded(site_id, self.runtime.service.config(site_id)))
+
+    def on_config_loaded(self, message: ConfigLoaded) -> None:
         from igny8_tui.tui.screens.config_form import ConfigScreen
 
-        self.push_screen(ConfigScreen(self.runtime, self.site_id), lambda _: self.poll())
+        if message.site_id != self.site_id or self.screen is not self.main_screen:
+            return  # the operator switched site, or opened another screen, meanwhile
+
+        self.push_screen(
+            ConfigScreen(self.runtime, message.site_id, self.site_name, message.config),
+            self._config_closed,
+        )
+
+    def _config_closed(self, saved: bool | None) -> None:
+        self.poll()
 
     def action_history(self) -> None:
         from igny8_tui.tui.screens.history import HistoryScreen
 
-        self.push_screen(HistoryScreen(self.runtime, self.site_id))
+        self.push_screen(HistoryScreen(self.runtime, self.site_id, self.site_name))
 
     def action_estimate(self) -> None:
         from igny8_tui.tui.screens.estimate import EstimateScreen
 
-        self.push_screen(EstimateScreen(self.runtime, self.site_id))
+        self.push_screen(EstimateScreen(self.runtime, self.site_id, self.site_name))
 
     def action_sites(self) -> None:
         from igny8_tui.tui.screens.sites import SitePickerScreen
@@ -384,14 +402,6 @@ class Igny8App(App[None]):
         self._host_stop.set()
         if self._host is not None:
             self._host.wait_released(QUIT_GRACE_S)
-
-
-def ai_label(settings: Settings) -> str:
-    """Which AI the runs use, for the pipeline's frame; never the key."""
-    if settings.ai_provider == "local":
-        return "AI: offline (local)"
-    host = settings.ai_base_url.split("://", 1)[-1].rstrip("/")
-    return f"AI: {settings.ai_model} at {host}"
 
 
 def help_groups() -> list[tuple[str, list[tuple[str, str]]]]:

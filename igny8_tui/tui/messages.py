@@ -4,14 +4,13 @@ from __future__ import annotations
 
 from textual.message import Message
 
-from igny8_tui.automation.executor import RunOutcome
-from igny8_tui.tui.dashboard_data import DashboardData
+from igny8_tui.schemas import ConfigPayload, DashboardSnapshot, RunOutcome
 
 
 class DashboardRefreshed(Message):
     """A fresh read of everything the main screen shows."""
 
-    def __init__(self, data: DashboardData) -> None:
+    def __init__(self, data: DashboardSnapshot) -> None:
         super().__init__()
         self.data = data
 
@@ -32,3 +31,12 @@ class RunEnded(Message):
         super().__init__()
         self.run_id = run_id
         self.outcome = outcome
+
+
+class ConfigLoaded(Message):
+    """A site's config, read off the UI thread, for the config form."""
+
+    def __init__(self, site_id: int, config: ConfigPayload) -> None:
+        super().__init__()
+        self.site_id = site_id
+        self.config = config

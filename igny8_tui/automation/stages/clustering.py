@@ -3,15 +3,25 @@
 from __future__ import annotations
 
 import hashlib
+import math
 from collections import Counter
-from typing import Any
+from typing import Any, ClassVar
 
-from sqlalchemy import select, update
+from sqlalchemy import ColumnElement, and_, select, update
 from sqlalchemy.orm import Session
 
 from igny8_tui.ai.outputs import ClusteringResult, ExistingCluster, KeywordInput
-from igny8_tui.automation.stages.base import Applied, Stage, StageContext, Unit
-from igny8_tui.db.models import Cluster, Keyword
+from igny8_tui.automation.credits import Costs
+from igny8_tui.automation.stages.base import (
+    Applied,
+    PipelineRatios,
+    Ratio,
+    Stage,
+    StageContext,
+    Unit,
+)
+from igny8_tui.db.models import AutomationConfig, Cluster, Keyword
+from igny8_tui.schemas import StageResult
 
 MAX_ATTEMPTS_PER_RUN = 2
 
@@ -21,11 +31,54 @@ def _batch_key(keyword_ids: list[int]) -> str:
     return f"keywords:{digest}"
 
 
+DEFAULT_CLUSTERS_PER_KEYWORD = 0.1
+
+
+class Stage1Result(StageResult):
+    PROCESSED_FIELD: ClassVar[str] = "keywords_processed"
+    MADE: ClassVar[tuple[tuple[str, str], ...]] = (("clusters_created", "clusters"),)
+    keywords_processed: int = 0
+    clusters_created: int = 0
+
+
 class ClusteringStage(Stage):
     number = 1
+    name = "Keywords → Clusters"
+    short_name = "Clustering"
+    card_name = "Keywords→Clusters"
+    card_made = "{keywords_processed} → {clusters_created} clusters"
     noun = "keywords"
-    processed_field = "keywords_processed"
-    units_per_batch_is_one = True
+    result_model = Stage1Result
+    entity = Keyword
+    id_column = Keyword.id
+    # Canonical order (volume, then text) so the file's row order cannot change the result.
+    queue_order = (Keyword.volume.desc(), Keyword.text_norm)
+    label_column = Keyword.text
+    ratio = Ratio(
+        "clusters_per_keyword",
+        "clusters_created",
+        "keywords_processed",
+        lambda settings: DEFAULT_CLUSTERS_PER_KEYWORD,
+    )
+    whole_batch_per_unit = True
+
+    @classmethod
+    def pending_filter(cls, site_id: int, config: AutomationConfig) -> ColumnElement[bool]:
+        return and_(Keyword.site_id == site_id, Keyword.status == "new")
+
+    @classmethod
+    def downstream(cls, remaining: float, ratios: PipelineRatios) -> dict[int, float]:
+        if remaining < ratios.min_keywords:
+            return {2: 0.0}
+        return {2: remaining * ratios.of(cls.number)}
+
+    @classmethod
+    def estimate_milli(
+        cls, items: int, ratios: PipelineRatios, costs: Costs, config: AutomationConfig
+    ) -> int:
+        if items < ratios.min_keywords:
+            return 0
+        return math.ceil(items / cls.batch_size(config)) * costs.clustering_batch
 
     def __init__(self, context: StageContext) -> None:
         super().__init__(context)
@@ -41,12 +94,7 @@ class ClusteringStage(Stage):
     def next_unit(
         self, session: Session, batch_room: int, exclude: frozenset[int] = frozenset()
     ) -> Unit | None:
-        # Canonical order (volume, then text) so the file's row order cannot change the result.
-        query = (
-            select(Keyword)
-            .where(Keyword.site_id == self.ctx.site_id, Keyword.status == "new")
-            .order_by(Keyword.volume.desc(), Keyword.text_norm)
-        )
+        query = self.pending_units(Keyword)
         given_up = [k for k, n in self._attempts.items() if n >= MAX_ATTEMPTS_PER_RUN]
         if given_up:
             query = query.where(Keyword.id.not_in(given_up))

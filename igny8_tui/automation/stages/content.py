@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, and_, select
 from sqlalchemy.orm import Session
 
 from igny8_tui.ai.outputs import ArticleDraft, TaskInput
-from igny8_tui.automation.stages.base import Applied, Stage, Unit
+from igny8_tui.automation.credits import Costs
+from igny8_tui.automation.stages.base import Applied, PipelineRatios, Ratio, Stage, Unit
 from igny8_tui.content_html import count_words, sanitize_html
-from igny8_tui.db.models import Content, ContentIdea, Task
+from igny8_tui.db.models import AutomationConfig, Content, ContentIdea, Task
+from igny8_tui.schemas import StageResult
 from igny8_tui.slugs import slugify
 
 
@@ -27,21 +29,58 @@ def unique_slug(session: Session, site_id: int, title: str) -> str:
     return slug
 
 
+class Stage4Result(StageResult):
+    PROCESSED_FIELD: ClassVar[str] = "tasks_processed"
+    MADE: ClassVar[tuple[tuple[str, str], ...]] = (
+        ("content_created", "articles"),
+        ("total_words", "words"),
+    )
+    tasks_processed: int = 0
+    content_created: int = 0
+    total_words: int = 0
+
+
 class ContentStage(Stage):
     number = 4
+    name = "Tasks → Content"
+    short_name = "Content"
+    card_name = "Tasks→Content"
+    card_made = "{total_words} words"
     noun = "tasks"
+    result_model = Stage4Result
+    entity = Task
+    id_column = Task.id
+    queue_order = (Task.id,)
+    label_column = Task.title
+    # Its ratio is the words an article has: what content costs.
+    ratio = Ratio(
+        "words_per_article",
+        "total_words",
+        "content_created",
+        lambda settings: float(settings.target_word_count),
+    )
     parallel = True
-    processed_field = "tasks_processed"
+
+    @classmethod
+    def pending_filter(cls, site_id: int, config: AutomationConfig) -> ColumnElement[bool]:
+        return and_(Task.site_id == site_id, Task.status == "queued")
+
+    @classmethod
+    def downstream(cls, remaining: float, ratios: PipelineRatios) -> dict[int, float]:
+        return {5: remaining}
+
+    @classmethod
+    def estimate_milli(
+        cls, items: int, ratios: PipelineRatios, costs: Costs, config: AutomationConfig
+    ) -> int:
+        return items * costs.content(round(ratios.of(cls.number)))
 
     def next_unit(
         self, session: Session, batch_room: int, exclude: frozenset[int] = frozenset()
     ) -> Unit | None:
         row = session.execute(
-            select(Task, ContentIdea)
+            self.pending_units(Task, ContentIdea, exclude=exclude)
             .join(ContentIdea, ContentIdea.id == Task.idea_id)
-            .where(Task.site_id == self.ctx.site_id, Task.status == "queued")
-            .where(Task.id.not_in(exclude))
-            .order_by(Task.id)
             .limit(1)
         ).first()
         if row is None:

@@ -2,31 +2,64 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, and_, select
 from sqlalchemy.orm import Session
 
 from igny8_tui.ai.outputs import ClusterInput, IdeasResult, KeywordInput
-from igny8_tui.automation.stages.base import Applied, Stage, Unit
-from igny8_tui.db.models import Cluster, ContentIdea, Keyword
+from igny8_tui.automation.credits import Costs
+from igny8_tui.automation.stages.base import Applied, PipelineRatios, Ratio, Stage, Unit
+from igny8_tui.db.models import AutomationConfig, Cluster, ContentIdea, Keyword
+from igny8_tui.schemas import StageResult
+
+
+class Stage2Result(StageResult):
+    PROCESSED_FIELD: ClassVar[str] = "clusters_processed"
+    MADE: ClassVar[tuple[tuple[str, str], ...]] = (("ideas_created", "ideas"),)
+    clusters_processed: int = 0
+    ideas_created: int = 0
 
 
 class IdeasStage(Stage):
     number = 2
+    name = "Clusters → Ideas"
+    short_name = "Ideas"
+    card_name = "Clusters→Ideas"
+    card_made = "{clusters_processed} → {ideas_created} ideas"
     noun = "clusters"
+    result_model = Stage2Result
+    entity = Cluster
+    id_column = Cluster.id
+    queue_order = (Cluster.id,)
+    label_column = Cluster.name
+    ratio = Ratio(
+        "ideas_per_cluster",
+        "ideas_created",
+        "clusters_processed",
+        lambda settings: float(settings.ideas_per_cluster),
+    )
     parallel = True
-    processed_field = "clusters_processed"
+
+    @classmethod
+    def pending_filter(cls, site_id: int, config: AutomationConfig) -> ColumnElement[bool]:
+        return and_(Cluster.site_id == site_id, Cluster.status == "new")
+
+    @classmethod
+    def downstream(cls, remaining: float, ratios: PipelineRatios) -> dict[int, float]:
+        return {3: remaining * ratios.of(cls.number)}
+
+    @classmethod
+    def estimate_milli(
+        cls, items: int, ratios: PipelineRatios, costs: Costs, config: AutomationConfig
+    ) -> int:
+        return costs.ideas(round(items * ratios.of(cls.number)))
 
     def next_unit(
         self, session: Session, batch_room: int, exclude: frozenset[int] = frozenset()
     ) -> Unit | None:
-        cluster = session.scalars(
-            select(Cluster)
-            .where(Cluster.site_id == self.ctx.site_id, Cluster.status == "new")
-            .where(Cluster.id.not_in(exclude))
-            .order_by(Cluster.id)
-            .limit(1)
+        cluster: Cluster | None = session.scalars(
+            self.pending_units(Cluster, exclude=exclude).limit(1)
         ).first()
         if cluster is None:
             return None

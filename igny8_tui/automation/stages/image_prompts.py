@@ -2,37 +2,73 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, and_
 from sqlalchemy.orm import Session
 
 from igny8_tui.ai.outputs import ContentInput, ImagePromptsResult
-from igny8_tui.automation.stages.base import Applied, Stage, Unit
+from igny8_tui.automation.credits import Costs
+from igny8_tui.automation.stages.base import Applied, PipelineRatios, Ratio, Stage, Unit
 from igny8_tui.content_html import h2_headings
-from igny8_tui.db.models import Content, ContentIdea, Image, Task
+from igny8_tui.db.models import AutomationConfig, Content, ContentIdea, Image, Task
+from igny8_tui.schemas import StageResult
+
+
+class Stage5Result(StageResult):
+    PROCESSED_FIELD: ClassVar[str] = "content_processed"
+    MADE: ClassVar[tuple[tuple[str, str], ...]] = (("prompts_created", "prompts"),)
+    content_processed: int = 0
+    prompts_created: int = 0
 
 
 class ImagePromptsStage(Stage):
     number = 5
+    name = "Content → Image Prompts"
+    short_name = "Prompts"
+    card_name = "Content→Prompts"
+    card_made = "{content_processed} → {prompts_created} prompts"
     noun = "articles"
+    result_model = Stage5Result
+    entity = Content
+    id_column = Content.id
+    queue_order = (Content.id,)
+    label_column = Content.title
+    ratio = Ratio(
+        "prompts_per_content",
+        "prompts_created",
+        "content_processed",
+        lambda settings: float(settings.image_prompts_per_content),
+    )
     parallel = True
-    processed_field = "content_processed"
+    # Switched off, its articles are published without images.
+    skipped_passes_to = 7
+
+    @classmethod
+    def pending_filter(cls, site_id: int, config: AutomationConfig) -> ColumnElement[bool]:
+        return and_(
+            Content.site_id == site_id,
+            Content.status == "draft",
+            Content.has_image_prompts.is_(False),
+        )
+
+    @classmethod
+    def downstream(cls, remaining: float, ratios: PipelineRatios) -> dict[int, float]:
+        return {6: remaining * ratios.of(cls.number), 7: remaining}
+
+    @classmethod
+    def estimate_milli(
+        cls, items: int, ratios: PipelineRatios, costs: Costs, config: AutomationConfig
+    ) -> int:
+        return costs.image_prompts(round(items * ratios.of(cls.number)))
 
     def next_unit(
         self, session: Session, batch_room: int, exclude: frozenset[int] = frozenset()
     ) -> Unit | None:
         row = session.execute(
-            select(Content, ContentIdea.target_keywords)
+            self.pending_units(Content, ContentIdea.target_keywords, exclude=exclude)
             .join(Task, Task.id == Content.task_id)
             .join(ContentIdea, ContentIdea.id == Task.idea_id)
-            .where(
-                Content.site_id == self.ctx.site_id,
-                Content.status == "draft",
-                Content.has_image_prompts.is_(False),
-            )
-            .where(Content.id.not_in(exclude))
-            .order_by(Content.id)
             .limit(1)
         ).first()
         if row is None:

@@ -6,17 +6,31 @@ import os
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar, Literal, cast
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, and_
 from sqlalchemy.orm import Session
 
 from igny8_tui.ai.outputs import ImageRequest
-from igny8_tui.automation.pipeline import image_label
-from igny8_tui.automation.stages.base import Applied, Stage, Unit
-from igny8_tui.db.models import Image
+from igny8_tui.automation.credits import Costs
+from igny8_tui.automation.stages.base import Applied, PipelineRatios, Stage, Unit
+from igny8_tui.db.models import AutomationConfig, Image
+from igny8_tui.schemas import StageResult
 
 _EXTENSIONS = {"image/png": "png", "image/jpeg": "jpg"}
+ImageKind = Literal["featured", "in_article"]
+
+
+def image_label(kind: str, position: int, content_id: int) -> str:
+    """How an image is named in the log and the processing card."""
+    return f"{kind.replace('_', '-')} image {position} of article {content_id}"
+
+
+class Stage6Result(StageResult):
+    PROCESSED_FIELD: ClassVar[str] = "images_processed"
+    MADE: ClassVar[tuple[tuple[str, str], ...]] = (("images_generated", "images"),)
+    images_processed: int = 0
+    images_generated: int = 0
 
 
 @dataclass(frozen=True)
@@ -41,25 +55,46 @@ def write_atomically(path: Path, data: bytes) -> None:
 
 class ImagesStage(Stage):
     number = 6
+    name = "Image Prompts → Images"
+    short_name = "Images"
+    card_name = "Images"
+    card_made = "{images_generated} images"
     noun = "image prompts"
+    result_model = Stage6Result
+    entity = Image
+    id_column = Image.id
+    queue_order = (Image.id,)
+    label_column = Image.prompt
     parallel = True
-    processed_field = "images_processed"
+
+    @classmethod
+    def pending_filter(cls, site_id: int, config: AutomationConfig) -> ColumnElement[bool]:
+        return and_(Image.site_id == site_id, Image.status == "pending")
+
+    @classmethod
+    def queue_labels(
+        cls, session: Session, site_id: int, config: AutomationConfig, limit: int
+    ) -> list[str]:
+        query = cls.queue(site_id, config, Image.kind, Image.position, Image.content_id)
+        return [image_label(*row) for row in session.execute(query.limit(limit))]
+
+    @classmethod
+    def estimate_milli(
+        cls, items: int, ratios: PipelineRatios, costs: Costs, config: AutomationConfig
+    ) -> int:
+        return items * costs.image
 
     def next_unit(
         self, session: Session, batch_room: int, exclude: frozenset[int] = frozenset()
     ) -> Unit | None:
-        image = session.scalars(
-            select(Image)
-            .where(Image.site_id == self.ctx.site_id, Image.status == "pending")
-            .where(Image.id.not_in(exclude))
-            .order_by(Image.id)
-            .limit(1)
+        image: Image | None = session.scalars(
+            self.pending_units(Image, exclude=exclude).limit(1)
         ).first()
         if image is None:
             return None
         request = ImageRequest(
             id=image.id,
-            kind=image.kind,  # type: ignore[arg-type]
+            kind=cast(ImageKind, image.kind),
             position=image.position,
             prompt=image.prompt,
         )

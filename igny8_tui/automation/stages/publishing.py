@@ -3,33 +3,67 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar, cast
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, and_, exists, select
 from sqlalchemy.orm import Session
 
-from igny8_tui.automation.pipeline import publishable_filter
 from igny8_tui.automation.stages.base import Applied, Stage, Unit
-from igny8_tui.db.models import Content, ContentIdea, Image, Task, utcnow
+from igny8_tui.automation.stages.images import ImageKind
+from igny8_tui.constants import PUBLISH_BATCH_SIZE
+from igny8_tui.db.models import AutomationConfig, Content, ContentIdea, Image, Task, utcnow
 from igny8_tui.publish.target import ArticleImage, ArticleToPublish, PublishResult
+from igny8_tui.schemas import StageResult
+
+
+def publishes_without_images(config: AutomationConfig) -> bool:
+    """With stage 5 or 6 switched off, articles are published without waiting for images."""
+    return bool(config.skip_stage_5 or config.skip_stage_6)
+
+
+class Stage7Result(StageResult):
+    PROCESSED_FIELD: ClassVar[str] = "ready_for_review"
+    MADE: ClassVar[tuple[tuple[str, str], ...]] = (("published", "published"),)
+    ready_for_review: int = 0
+    published: int = 0
 
 
 class PublishingStage(Stage):
     number = 7
+    name = "Review → Published"
+    short_name = "Publishing"
+    card_name = "Publish"
+    card_made = "{published} published"
     noun = "articles ready for review"
-    processed_field = "ready_for_review"
+    result_model = Stage7Result
+    entity = Content
+    id_column = Content.id
+    queue_order = (Content.id,)
+    label_column = Content.title
+
+    @classmethod
+    def pending_filter(cls, site_id: int, config: AutomationConfig) -> ColumnElement[bool]:
+        """Draft content ready for stage 7: its images all settled, unless published without."""
+        draft = and_(Content.site_id == site_id, Content.status == "draft")
+        if publishes_without_images(config):
+            return draft
+        no_pending_images = ~exists().where(
+            and_(Image.content_id == Content.id, Image.status == "pending")
+        )
+        return and_(draft, Content.has_image_prompts.is_(True), no_pending_images)
+
+    @classmethod
+    def batch_size(cls, config: AutomationConfig) -> int:
+        # The spec's config has no batch size for stage 7.
+        return PUBLISH_BATCH_SIZE
 
     def next_unit(
         self, session: Session, batch_room: int, exclude: frozenset[int] = frozenset()
     ) -> Unit | None:
-        where = publishable_filter(self.ctx.site_id, self.ctx.publish_without_images)
         row = session.execute(
-            select(Content, ContentIdea.target_keywords)
+            self.pending_units(Content, ContentIdea.target_keywords, exclude=exclude)
             .join(Task, Task.id == Content.task_id)
             .join(ContentIdea, ContentIdea.id == Task.idea_id)
-            .where(where)
-            .where(Content.id.not_in(exclude))
-            .order_by(Content.id)
             .limit(1)
         ).first()
         if row is None:
@@ -52,7 +86,7 @@ class PublishingStage(Stage):
             published_at=utcnow(),
             images=[
                 ArticleImage(
-                    kind=i.kind,  # type: ignore[arg-type]
+                    kind=cast(ImageKind, i.kind),
                     position=i.position,
                     path=Path(i.file_path or ""),
                     alt=i.prompt[:120],

@@ -2,29 +2,49 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, and_
 from sqlalchemy.orm import Session
 
-from igny8_tui.automation.stages.base import Applied, Stage, Unit
-from igny8_tui.db.models import ContentIdea, Task
+from igny8_tui.automation.stages.base import Applied, PipelineRatios, Stage, Unit
+from igny8_tui.db.models import AutomationConfig, ContentIdea, Task
+from igny8_tui.schemas import StageResult
+
+
+class Stage3Result(StageResult):
+    PROCESSED_FIELD: ClassVar[str] = "ideas_processed"
+    MADE: ClassVar[tuple[tuple[str, str], ...]] = (("tasks_created", "tasks"),)
+    ideas_processed: int = 0
+    tasks_created: int = 0
 
 
 class TasksStage(Stage):
     number = 3
+    name = "Ideas → Tasks"
+    short_name = "Tasks"
+    card_name = "Ideas→Tasks"
+    card_made = "{ideas_processed} → {tasks_created} tasks"
     noun = "ideas"
-    processed_field = "ideas_processed"
+    result_model = Stage3Result
+    entity = ContentIdea
+    id_column = ContentIdea.id
+    queue_order = (ContentIdea.id,)
+    label_column = ContentIdea.title
+
+    @classmethod
+    def pending_filter(cls, site_id: int, config: AutomationConfig) -> ColumnElement[bool]:
+        return and_(ContentIdea.site_id == site_id, ContentIdea.status == "new")
+
+    @classmethod
+    def downstream(cls, remaining: float, ratios: PipelineRatios) -> dict[int, float]:
+        return {4: remaining}
 
     def next_unit(
         self, session: Session, batch_room: int, exclude: frozenset[int] = frozenset()
     ) -> Unit | None:
-        idea = session.scalars(
-            select(ContentIdea)
-            .where(ContentIdea.site_id == self.ctx.site_id, ContentIdea.status == "new")
-            .where(ContentIdea.id.not_in(exclude))
-            .order_by(ContentIdea.id)
-            .limit(1)
+        idea: ContentIdea | None = session.scalars(
+            self.pending_units(ContentIdea, exclude=exclude).limit(1)
         ).first()
         if idea is None:
             return None

@@ -5,33 +5,36 @@ from __future__ import annotations
 from datetime import time
 
 from pydantic import ValidationError
-from textual import on
+from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.message import Message
 from textual.screen import Screen
 from textual.widget import Widget
 from textual.widgets import Button, Footer, Input, Label, Select, Static, Switch
 
-from igny8_tui.runtime import Runtime
-from igny8_tui.schemas import (
-    BATCHED_STAGES,
-    STAGE_NAMES,
-    STAGES,
-    ConfigPayload,
-    ConfigUpdate,
-    describe_config_error,
-)
-from igny8_tui.tui.formatting import date_time
-from igny8_tui.tui.screens.sites import site_name
+from igny8_tui.errors import Igny8Error
+from igny8_tui.formatting import date_time
+from igny8_tui.runtime import STAGES, Runtime, stage_class
+from igny8_tui.schemas import ConfigPayload, ConfigUpdate, describe_config_error
+from igny8_tui.tui.messages import Notice
 
 FREQUENCIES = ("daily", "weekly", "monthly")
+# The stages whose batch size the spec's config holds (stage 7 publishes in fixed batches).
+BATCHED_STAGES = tuple(
+    s.number for s in STAGES if f"stage_{s.number}_batch_size" in ConfigPayload.model_fields
+)
 BATCH_FIELDS = tuple(f"stage_{n}_batch_size" for n in BATCHED_STAGES)
 DELAY_FIELDS = ("within_stage_delay", "between_stage_delay")
-SKIP_FIELDS = tuple(f"skip_stage_{n}" for n in STAGES)
-SKIP_BY_STAGE = tuple(zip(STAGES, SKIP_FIELDS, strict=True))
+SKIP_FIELDS = tuple(f"skip_stage_{s.number}" for s in STAGES)
+SKIP_BY_STAGE = tuple(zip((s.number for s in STAGES), SKIP_FIELDS, strict=True))
 SWITCH_FIELDS = ("enabled", *SKIP_FIELDS)
 INPUT_FIELDS = ("scheduled_time", "timezone", *BATCH_FIELDS, *DELAY_FIELDS)
+
+
+class ConfigSaved(Message):
+    """The form's changes are stored."""
 
 
 class _FormError(Exception):
@@ -62,7 +65,7 @@ def _switch_state(on: bool) -> str:
 
 
 def _stage_hint(stage: int) -> str:
-    return STAGE_NAMES[stage].replace(" → ", "→")
+    return stage_class(stage).name.replace(" → ", "→")
 
 
 def _section(title: str, section_id: str, *rows: Widget) -> Vertical:
@@ -80,15 +83,18 @@ class ConfigScreen(Screen[bool]):
     ]
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (100, "-wide")]
 
-    def __init__(self, runtime: Runtime, site_id: int) -> None:
+    def __init__(
+        self, runtime: Runtime, site_id: int, site_name: str, current: ConfigPayload
+    ) -> None:
         super().__init__()
         self.runtime = runtime
         self.site_id = site_id
-        self.current: ConfigPayload = runtime.service.config(site_id)
+        self.site_name = site_name
+        self.current = current
 
     def compose(self) -> ComposeResult:
         yield Static(
-            f"Config · {site_name(self.runtime, self.site_id)}",
+            f"Config · {self.site_name}",
             id="config-title",
             classes="screen-title",
         )
@@ -213,7 +219,20 @@ class ConfigScreen(Screen[bool]):
             self.notify("no changes to save")
             self.dismiss(False)
             return
-        self.runtime.service.update_config(self.site_id, update)
+        self._save(update)
+
+    @work(thread=True, group="config-save", exclusive=True, exit_on_error=False)
+    def _save(self, update: ConfigUpdate) -> None:
+        """Store the changes off the UI thread; the form closes once they are stored."""
+        try:
+            self.runtime.service.update_config(self.site_id, update)
+        except Igny8Error as exc:
+            self.post_message(Notice(str(exc), "error"))
+            return
+        self.post_message(ConfigSaved())
+
+    def on_config_saved(self, message: ConfigSaved) -> None:
+        message.stop()
         self.notify("config saved")
         self.dismiss(True)
 

@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from rich.text import Text
+from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
+from textual.message import Message
 from textual.screen import ModalScreen
 from textual.widgets import DataTable, Footer, Static
 
+from igny8_tui.formatting import count, credits
 from igny8_tui.runtime import Runtime
-from igny8_tui.schemas import Estimate
-from igny8_tui.tui.formatting import count, credits
-from igny8_tui.tui.screens.sites import site_name
+from igny8_tui.schemas import Estimate, PipelineOverview
 
 BASIS_TEXT = {
     "defaults": "basis: default ratios (no completed run yet)",
@@ -38,20 +41,27 @@ def totals_rows(estimate: Estimate) -> list[tuple[str, str]]:
     ]
 
 
+@dataclass
+class EstimateLoaded(Message):
+    estimate: Estimate
+    overview: PipelineOverview
+
+
 class EstimateScreen(ModalScreen[None]):
     """The per-stage estimate for a run now; Escape closes."""
 
     BINDINGS = [Binding("escape", "close", "Close", id="estimate.close")]
 
-    def __init__(self, runtime: Runtime, site_id: int) -> None:
+    def __init__(self, runtime: Runtime, site_id: int, site_name: str) -> None:
         super().__init__()
         self.runtime = runtime
         self.site_id = site_id
+        self.site_name = site_name
 
     def compose(self) -> ComposeResult:
         with Vertical(id="estimate-dialog"):
             yield Static(
-                f"Estimate · {site_name(self.runtime, self.site_id)} · a run started now",
+                f"Estimate · {self.site_name} · a run started now",
                 id="estimate-title",
                 classes="screen-title",
             )
@@ -61,9 +71,17 @@ class EstimateScreen(ModalScreen[None]):
         yield Footer()
 
     def on_mount(self) -> None:
+        self._load()
+
+    @work(thread=True, group="estimate", exclusive=True, exit_on_error=False)
+    def _load(self) -> None:
         service = self.runtime.service
-        estimate = service.estimate(self.site_id)
-        overview = service.pipeline_overview(self.site_id)
+        self.post_message(
+            EstimateLoaded(service.estimate(self.site_id), service.pipeline_overview(self.site_id))
+        )
+
+    def on_estimate_loaded(self, message: EstimateLoaded) -> None:
+        estimate, overview = message.estimate, message.overview
         skipped = {stage.number for stage in overview.stages if stage.skip}
         table = self.query_one("#estimate-stages", DataTable)
         table.add_column("Stage")

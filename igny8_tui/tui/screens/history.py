@@ -2,52 +2,24 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from rich.console import Console
 from rich.text import Text
-from textual import on
+from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
+from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, RichLog, Static
 
-from igny8_tui.automation.service import AutomationService
 from igny8_tui.constants import HISTORY_LIMIT
-from igny8_tui.runtime import Runtime
-from igny8_tui.schemas import (
-    STAGES,
-    LogEntry,
-    RunSummary,
-    Stage4Result,
-    StageProgress,
-    parse_stage_result,
-)
-from igny8_tui.tui.formatting import clock_time, count, credits, date_time, duration
-from igny8_tui.tui.screens.sites import site_name
+from igny8_tui.formatting import clock_time, count, credits, date_time, duration, host_sentence
+from igny8_tui.runtime import Runtime, parse_stage_result, stage_class
+from igny8_tui.schemas import LogEntry, RunProgress, RunSummary, StageProgress
 
 RUN_LOG_MAX_LINES = 5000
-
-# Short enough that stage, state, processed, created, credits and time fit in 80 columns.
-STAGE_SHORT_NAMES: dict[int, str] = {
-    1: "Clustering",
-    2: "Ideas",
-    3: "Tasks",
-    4: "Content",
-    5: "Prompts",
-    6: "Images",
-    7: "Publishing",
-}
-
-# Each stage's output field in the spec's stage result, and what it counts.
-CREATED_FIELDS: dict[int, tuple[str, str]] = {
-    1: ("clusters_created", "clusters"),
-    2: ("ideas_created", "ideas"),
-    3: ("tasks_created", "tasks"),
-    4: ("content_created", "articles"),
-    5: ("prompts_created", "prompts"),
-    6: ("images_generated", "images"),
-    7: ("published", "published"),
-}
 
 NO_VALUE = "—"
 
@@ -65,9 +37,22 @@ def _run_note(run: RunSummary) -> str:
         return run.error_message
     if run.pause_reason:
         return run.pause_reason
-    if run.host_state == "stuck":
-        return "stuck: its host stopped heart-beating; the next host recovers it"
+    if run.host_state in ("stuck", "waiting"):
+        return host_sentence(run) or ""
     return ""
+
+
+@dataclass
+class HistoryLoaded(Message):
+    runs: list[RunSummary]
+    notes: list[LogEntry]
+
+
+@dataclass
+class RunDetailLoaded(Message):
+    run: RunSummary
+    progress: RunProgress
+    logs: list[LogEntry]
 
 
 class HistoryScreen(Screen[None]):
@@ -79,17 +64,17 @@ class HistoryScreen(Screen[None]):
         Binding("r", "reload", "Refresh", id="history.refresh"),
     ]
 
-    def __init__(self, runtime: Runtime, site_id: int) -> None:
+    def __init__(self, runtime: Runtime, site_id: int, site_name: str) -> None:
         super().__init__()
         self.runtime = runtime
         self.site_id = site_id
+        self.site_name = site_name
 
     def compose(self) -> ComposeResult:
-        name = site_name(self.runtime, self.site_id)
-        title = f"History · {name} · last {HISTORY_LIMIT} runs"
+        title = f"History · {self.site_name} · last {HISTORY_LIMIT} runs"
         yield Static(title, id="history-title", classes="screen-title")
         yield DataTable(id="history-table", cursor_type="row", zebra_stripes=True)
-        yield Static("No runs yet for this site.", id="history-empty")
+        yield Static("Loading…", id="history-empty")
         with VerticalScroll(id="history-notes"):
             yield Static("Scheduled runs not started", classes="section-title")
             yield Static(id="history-notes-text")
@@ -107,9 +92,18 @@ class HistoryScreen(Screen[None]):
         table.focus()
 
     def action_reload(self) -> None:
+        self._load()
+
+    @work(thread=True, group="history", exclusive=True, exit_on_error=False)
+    def _load(self) -> None:
         service = self.runtime.service
         runs = service.history(self.site_id)
+        self.post_message(HistoryLoaded(runs, service.schedule_notes(self.site_id)))
+
+    def on_history_loaded(self, message: HistoryLoaded) -> None:
+        runs = message.runs
         table = self.query_one("#history-table", DataTable)
+        cursor = table.cursor_row
         table.clear()
         for run in runs:
             table.add_row(
@@ -123,9 +117,13 @@ class HistoryScreen(Screen[None]):
                 _run_note(run),
                 key=str(run.run_id),
             )
+        if runs:
+            table.move_cursor(row=min(cursor, len(runs) - 1))
         table.display = bool(runs)
-        self.query_one("#history-empty").display = not runs
-        notes = service.schedule_notes(self.site_id)
+        empty = self.query_one("#history-empty", Static)
+        empty.update("No runs yet for this site.")
+        empty.display = not runs
+        notes = message.notes
         self.query_one("#history-notes").display = bool(notes)
         self.query_one("#history-notes-text", Static).update(
             "\n".join(f"{date_time(note.created_at)}  {note.message}" for note in notes)
@@ -169,28 +167,15 @@ def log_entry_text(entry: LogEntry, width: int, console: Console) -> Text:
     )
 
 
-def find_run(service: AutomationService, site_id: int, run_id: int) -> RunSummary | None:
-    """The run's summary: in the recent history, else further back."""
-    recent = service.history(site_id)
-    found = next((run for run in recent if run.run_id == run_id), None)
-    if found is None and len(recent) == HISTORY_LIMIT:
-        older = service.history(site_id, limit=2**62)
-        found = next((run for run in older if run.run_id == run_id), None)
-    return found
-
-
 def stage_row(stage: StageProgress) -> tuple[str | Text, ...]:
     """One stage's result as the detail table shows it (the spec's fields)."""
-    name = f"{stage.number} {STAGE_SHORT_NAMES[stage.number]}"
+    name = f"{stage.number} {stage_class(stage.number).short_name}"
     result = parse_stage_result(stage.number, stage.result)
     if result is None:
         empty = _right(NO_VALUE)
         skip_reason = stage.skip_reason or ""
         return (name, stage.status, empty, NO_VALUE, empty, empty, empty, empty, skip_reason)
-    field, unit = CREATED_FIELDS[stage.number]
-    created = f"{count(getattr(result, field))} {unit}"
-    if isinstance(result, Stage4Result):
-        created += f" · {count(result.total_words)} words"
+    created = " · ".join(f"{count(n)} {noun}" for n, noun in result.made())
     state = f"{result.status} (partial)" if result.partial else result.status
     return (
         name,
@@ -243,38 +228,46 @@ class RunDetailScreen(Screen[None]):
         self.query_one("#detail-log", RichLog).focus()
 
     def action_reload(self) -> None:
+        self._load()
+
+    @work(thread=True, group="run-detail", exclusive=True, exit_on_error=False)
+    def _load(self) -> None:
         service = self.runtime.service
-        run = find_run(service, self.site_id, self.run_id)
+        run = service.run(self.site_id, self.run_id)
         progress = service.run_progress(self.site_id, self.run_id)
         assert progress is not None  # a run id always has a progress
+        logs = service.logs(self.site_id, self.run_id, RUN_LOG_MAX_LINES)
+        self.post_message(RunDetailLoaded(run, progress, logs))
+
+    def on_run_detail_loaded(self, message: RunDetailLoaded) -> None:
+        run, progress = message.run, message.progress
         self._show_summary(run)
         table = self.query_one("#detail-stages", DataTable)
         table.clear()
         for stage in progress.stages:
             table.add_row(*stage_row(stage), key=str(stage.number))
         snapshot = progress.initial_snapshot
-        queue = " · ".join(f"s{n} {count(snapshot.get(f'stage_{n}_initial', 0))}" for n in STAGES)
+        queue = " · ".join(
+            f"s{n} {count(snapshot.get(f'stage_{n}_initial', 0))}"
+            for n in (s.number for s in progress.stages)
+        )
         total = count(snapshot.get("total_initial_items", 0))
         self.query_one("#detail-snapshot", Static).update(f"Initial queue  {queue} · total {total}")
         self._show_errors(run, progress.stages)
-        self._show_log(service.logs(self.site_id, self.run_id, RUN_LOG_MAX_LINES))
+        self._show_log(message.logs)
 
-    def _show_summary(self, run: RunSummary | None) -> None:
+    def _show_summary(self, run: RunSummary) -> None:
         title = self.query_one("#detail-title", Static)
         summary = self.query_one("#detail-summary", Static)
-        if run is None:
-            title.update(f"Run {self.run_id}")
-            summary.update("")
-            return
         title.update(f"Run {run.run_id} · {run.trigger_type} · {run.status}")
         summary.update(
             f"started {date_time(run.started_at)} · duration {duration(run.duration_seconds)}"
             f" · {credits(run.total_credits_used)} credits · {count(run.items_processed)} items"
         )
 
-    def _show_errors(self, run: RunSummary | None, stages: list[StageProgress]) -> None:
+    def _show_errors(self, run: RunSummary, stages: list[StageProgress]) -> None:
         lines = []
-        if run is not None and run.error_message:
+        if run.error_message:
             lines.append(f"run: {run.error_message}")
         for stage in stages:
             result = parse_stage_result(stage.number, stage.result)

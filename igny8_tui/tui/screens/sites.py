@@ -2,25 +2,24 @@
 
 from __future__ import annotations
 
-from textual import on
+from dataclasses import dataclass
+
+from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.content import Content
+from textual.message import Message
 from textual.screen import ModalScreen
 from textual.widgets import Footer, OptionList, Static
 from textual.widgets.option_list import Option, OptionDoesNotExist
 
+from igny8_tui.formatting import count, eta
 from igny8_tui.runtime import Runtime
-from igny8_tui.schemas import PipelineOverview, RunSummary
-from igny8_tui.tui.formatting import count, eta
+from igny8_tui.schemas import PipelineOverview, RunSummary, SiteState
 
 # What each stage's pending count counts, in the order of the stages.
 PENDING_ABBREVIATIONS = ("kw", "cl", "id", "tk", "ct", "im", "pub")
-
-
-def site_name(runtime: Runtime, site_id: int) -> str:
-    return next((s.name for s in runtime.workspace.list_sites() if s.id == site_id), str(site_id))
 
 
 def pending_line(overview: PipelineOverview) -> str:
@@ -45,6 +44,11 @@ def run_state(run: RunSummary | None) -> str:
     return f"running {where}" + (f" on {run.host}" if run.host else "")
 
 
+@dataclass
+class SitesLoaded(Message):
+    states: list[SiteState]
+
+
 class SitePickerScreen(ModalScreen[int | None]):
     """One row per site; Enter picks it, Escape keeps the current one."""
 
@@ -61,18 +65,21 @@ class SitePickerScreen(ModalScreen[int | None]):
     def compose(self) -> ComposeResult:
         with Vertical(id="sites-dialog"):
             yield Static("Sites", id="sites-title", classes="screen-title")
-            yield OptionList(*self._options(), id="sites-list")
+            yield OptionList(id="sites-list")
         yield Footer()
 
-    def _options(self) -> list[Option]:
-        service = self.runtime.service
-        sites = self.runtime.workspace.list_sites()
-        name_width = max((len(site.name) for site in sites), default=0)
+    @work(thread=True, group="sites", exclusive=True, exit_on_error=False)
+    def _load(self) -> None:
+        self.post_message(SitesLoaded(self.runtime.service.site_states()))
+
+    def _options(self, states: list[SiteState]) -> list[Option]:
+        name_width = max((len(state.site.name) for state in states), default=0)
         options = []
-        for site in sites:
+        for entry in states:
+            site = entry.site
             marker = "● " if site.id == self.current_site_id else "  "
-            state = run_state(service.current_run(site.id))
-            pending = pending_line(service.pipeline_overview(site.id))
+            state = run_state(entry.run)
+            pending = pending_line(entry.overview)
             prompt = Content.assemble(
                 (f"{marker}{site.name:<{name_width}}", "bold"),
                 "  ",
@@ -83,12 +90,17 @@ class SitePickerScreen(ModalScreen[int | None]):
         return options
 
     def on_mount(self) -> None:
+        self.query_one("#sites-list", OptionList).focus()
+        self._load()
+
+    def on_sites_loaded(self, message: SitesLoaded) -> None:
         options = self.query_one("#sites-list", OptionList)
+        options.clear_options()
+        options.add_options(self._options(message.states))
         try:
             options.highlighted = options.get_option_index(str(self.current_site_id))
         except OptionDoesNotExist:  # the current site was removed meanwhile
             options.highlighted = 0 if options.option_count else None
-        options.focus()
 
     @on(OptionList.OptionSelected, "#sites-list")
     def _picked(self, event: OptionList.OptionSelected) -> None:

@@ -9,8 +9,8 @@ from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.widgets import Input, Label, RichLog
 
+from igny8_tui.formatting import clock_time
 from igny8_tui.schemas import LOG_LEVELS, LogEntry, LogLevel
-from igny8_tui.tui.formatting import clock_time
 
 MAX_SHOWN_LINES = 2000
 MAX_KEPT_ENTRIES = 5000

@@ -6,7 +6,7 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal
 from textual.widgets import Button
 
-from igny8_tui.tui.dashboard_data import DashboardData
+from igny8_tui.schemas import DashboardSnapshot
 
 CONTROLS = (
     ("run_now", "Run now (r)"),
@@ -21,7 +21,7 @@ class Controls(Horizontal):
         for action, label in CONTROLS:
             yield Button(label, id=f"control-{action.replace('_', '-')}", name=action)
 
-    def show(self, data: DashboardData) -> None:
+    def show(self, data: DashboardSnapshot) -> None:
         run = data.run
         status = run.status if run else None
         applies = {

@@ -9,8 +9,9 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal
 from textual.widgets import Label
 
-from igny8_tui.tui.dashboard_data import DashboardData, elapsed_seconds
-from igny8_tui.tui.formatting import clock_time, credits, duration
+from igny8_tui.formatting import clock_time, credits, duration
+from igny8_tui.schemas import DashboardSnapshot
+from igny8_tui.tui.run_clock import elapsed_seconds
 
 STATUS_MARKS = {
     "running": "● RUNNING",
@@ -30,7 +31,7 @@ class HeaderBar(Horizontal):
         yield Label("", id="hdr-elapsed")
         yield Label("", id="hdr-clock")
 
-    def show(self, data: DashboardData, now: datetime) -> None:
+    def show(self, data: DashboardSnapshot, now: datetime) -> None:
         self.query_one("#hdr-site", Label).update(
             Text(f"site {data.site.name} ({data.site_number}/{data.site_count})")
         )

@@ -6,30 +6,25 @@ from datetime import datetime
 
 from textual.widgets import Static
 
-from igny8_tui.schemas import STAGE_NAMES
-from igny8_tui.tui.dashboard_data import DashboardData, elapsed_seconds
-from igny8_tui.tui.formatting import clock_time, count, credits, duration
+from igny8_tui.formatting import clock_time, count, credits, duration, host_sentence
+from igny8_tui.runtime import stage_class
+from igny8_tui.schemas import DashboardSnapshot
+from igny8_tui.tui.run_clock import elapsed_seconds
 
 UP_NEXT_SHOWN = 3
 
 
-def _host_line(data: DashboardData, hosted_here: bool, now: datetime) -> str | None:
+def _host_line(data: DashboardSnapshot, hosted_here: bool, now: datetime) -> str | None:
     run = data.run
     if run is None or run.status != "running":
         return None
-    if run.host_state == "stuck":
-        silent = (now - run.heartbeat_at).total_seconds() if run.heartbeat_at else 0
-        return (
-            f"⚠ stuck: its host stopped heart-beating {duration(silent)} ago; it will be recovered"
-        )
-    if run.host_state == "waiting":
-        return "waiting for a host to pick it up"
-    if not hosted_here and run.host:
-        return f"hosted by another process: {run.host}"
-    return None
+    if run.host_state == "hosted":
+        return None if hosted_here or not run.host else f"hosted by another process: {run.host}"
+    sentence = host_sentence(run, now)
+    return f"⚠ {sentence}" if run.host_state == "stuck" and sentence else sentence
 
 
-def processing_text(data: DashboardData, hosted_here: bool, now: datetime) -> str:
+def processing_text(data: DashboardSnapshot, hosted_here: bool, now: datetime) -> str:
     """The card's lines for the site's active or latest run."""
     run, work = data.run, data.processing
     if run is None:
@@ -50,7 +45,7 @@ def processing_text(data: DashboardData, hosted_here: bool, now: datetime) -> st
         lines.append(f"{count(run.items_processed)} items · {credits(run.total_credits_used)} cr")
         return "\n".join(lines)
     stage = run.current_stage
-    header = f"Stage {stage} · {STAGE_NAMES[stage]}"
+    header = f"Stage {stage} · {stage_class(stage).name}"
     if work is not None:
         header += f"   batch {work.batch_number} of {work.batch_count}"
     lines.append(header)
@@ -81,7 +76,7 @@ def processing_text(data: DashboardData, hosted_here: bool, now: datetime) -> st
 
 
 class ProcessingCard(Static):
-    def show(self, data: DashboardData, hosted_here: bool, now: datetime) -> None:
+    def show(self, data: DashboardSnapshot, hosted_here: bool, now: datetime) -> None:
         self.set_class(data.run is not None and data.run.status == "paused", "-paused")
         self.set_class(data.run is not None and data.run.status == "failed", "-failed")
         self.update(processing_text(data, hosted_here, now))

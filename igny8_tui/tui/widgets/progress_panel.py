@@ -8,8 +8,9 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal
 from textual.widgets import Label, ProgressBar
 
-from igny8_tui.tui.dashboard_data import DashboardData, eta_seconds
-from igny8_tui.tui.formatting import count, eta
+from igny8_tui.formatting import count, eta
+from igny8_tui.schemas import DashboardSnapshot
+from igny8_tui.tui.run_clock import eta_seconds
 
 
 class ProgressPanel(Horizontal):
@@ -20,7 +21,7 @@ class ProgressPanel(Horizontal):
         yield Label("", id="progress-items")
         yield Label("", id="progress-eta")
 
-    def show(self, data: DashboardData, now: datetime) -> None:
+    def show(self, data: DashboardSnapshot, now: datetime) -> None:
         bar = self.query_one(ProgressBar)
         items = self.query_one("#progress-items", Label)
         remaining = self.query_one("#progress-eta", Label)

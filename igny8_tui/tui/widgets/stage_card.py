@@ -2,25 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from textual.app import ComposeResult
 from textual.containers import Horizontal
 from textual.widget import Widget
 from textual.widgets import Label, Static
 
-from igny8_tui.schemas import STAGES, StageOverview, StageProgress
-from igny8_tui.tui.formatting import count, credits, duration
+from igny8_tui.formatting import count, credits, duration
+from igny8_tui.runtime import STAGES, parse_stage_result, stage_class
+from igny8_tui.schemas import StageOverview, StageProgress
 
-SHORT_NAMES = {
-    1: "Keywords→Clusters",
-    2: "Clusters→Ideas",
-    3: "Ideas→Tasks",
-    4: "Tasks→Content",
-    5: "Content→Prompts",
-    6: "Images",
-    7: "Publish",
-}
 STATE_MARKS = {
     "waiting": "· waiting",
     "active": "▶",
@@ -30,20 +20,6 @@ STATE_MARKS = {
     "failed": "✗ failed",
     "cancelled": "■ cancelled",
 }
-
-
-def _made(number: int, result: dict[str, Any]) -> str:
-    """What the stage turned its input into, in the sketch's words."""
-    r = {k: count(v) if isinstance(v, int) else v for k, v in result.items()}
-    return {
-        1: lambda: f"{r['keywords_processed']} → {r['clusters_created']} clusters",
-        2: lambda: f"{r['clusters_processed']} → {r['ideas_created']} ideas",
-        3: lambda: f"{r['ideas_processed']} → {r['tasks_created']} tasks",
-        4: lambda: f"{r['total_words']} words",
-        5: lambda: f"{r['content_processed']} → {r['prompts_created']} prompts",
-        6: lambda: f"{r['images_generated']} images",
-        7: lambda: f"{r['published']} published",
-    }[number]()
 
 
 class StageView:
@@ -75,8 +51,9 @@ class StageView:
         p = self.progress
         if p is not None and p.status == "skipped" and p.skip_reason:
             return p.skip_reason
-        if p is not None and p.result and p.processed_count:
-            return _made(self.number, p.result)
+        result = parse_stage_result(self.number, p.result) if p is not None else None
+        if result is not None and result.processed_count:
+            return stage_class(self.number).made_text(result)
         if p is not None and p.status == "skipped":
             return "switched off"
         return f"pending {count(self.pending)}"
@@ -95,7 +72,8 @@ class StageView:
         settled = self.state in ("completed", "failed", "cancelled")
         counts = f"  {self.counts}" if settled else ""
         cost = f"  {self.cost}" if self.cost else ""
-        return f"{self.number} {SHORT_NAMES[self.number]:<17} {self.state_line}{counts}{cost}"
+        name = stage_class(self.number).card_name
+        return f"{self.number} {name:<17} {self.state_line}{counts}{cost}"
 
 
 class StageCard(Widget):
@@ -106,7 +84,7 @@ class StageCard(Widget):
         self.number = number
 
     def compose(self) -> ComposeResult:
-        yield Label(f"{self.number} {SHORT_NAMES[self.number]}", classes="card-title")
+        yield Label(f"{self.number} {stage_class(self.number).card_name}", classes="card-title")
         yield Label("", classes="card-state")
         yield Label("", classes="card-detail")
         yield Label("", classes="card-cost")
@@ -124,8 +102,8 @@ class PipelineCards(Horizontal):
     """Seven cards in a row; on a narrow terminal, seven one-line rows."""
 
     def compose(self) -> ComposeResult:
-        for number in STAGES:
-            yield StageCard(number)
+        for stage in STAGES:
+            yield StageCard(stage.number)
 
     def show(self, overview: list[StageOverview], stages: list[StageProgress] | None) -> None:
         by_number = {s.number: s for s in stages or []}

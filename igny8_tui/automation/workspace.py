@@ -2,134 +2,30 @@
 
 from __future__ import annotations
 
-import csv
-from collections.abc import Iterator
+from importlib.resources import as_file, files
 from pathlib import Path
-from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from igny8_tui.automation import credits
+from igny8_tui.automation.keyword_csv import KeywordRow, merge_duplicates, read_keyword_csv
 from igny8_tui.db.engine import Database
 from igny8_tui.db.models import Account, AutomationConfig, Cluster, Content, Keyword, Site
 from igny8_tui.errors import InvalidInputError, NotFoundError
+from igny8_tui.schemas import (
+    ClusterListing,
+    ContentListing,
+    CreditsReport,
+    ImportReport,
+    KeywordListing,
+    SiteInfo,
+)
 from igny8_tui.slugs import slugify
 
 DEFAULT_ACCOUNT = "default"
-KEYWORD_COLUMNS = ("keyword", "volume", "difficulty", "intent")
-INTENTS = ("informational", "commercial", "transactional", "navigational")
-
-
-def normalise_keyword(text: str) -> str:
-    return " ".join(text.casefold().split())
-
-
-class SiteInfo(BaseModel):
-    id: int
-    name: str
-    slug: str
-    domain: str | None
-    keywords: int = 0
-
-
-class KeywordRow(BaseModel):
-    """One row of a keyword CSV file."""
-
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
-
-    keyword: str = Field(min_length=1, max_length=300)
-    volume: int = Field(default=0, ge=0)
-    difficulty: int | None = Field(default=None, ge=0, le=100)
-    intent: Literal["informational", "commercial", "transactional", "navigational"] | None = None
-
-    @field_validator("volume", "difficulty", "intent", mode="before")
-    @classmethod
-    def _blank_is_missing(cls, value: object) -> object:
-        return None if value == "" else value
-
-    @field_validator("volume", mode="after")
-    @classmethod
-    def _volume_default(cls, value: int | None) -> int:
-        return value or 0
-
-    @field_validator("intent", mode="before")
-    @classmethod
-    def _intent_lower(cls, value: object) -> object:
-        return value.lower() if isinstance(value, str) else value
-
-
-class ImportReport(BaseModel):
-    site: str
-    rows: int
-    added: int
-    merged: int
-
-
-class KeywordListing(BaseModel):
-    keyword: str
-    volume: int
-    difficulty: int | None
-    intent: str | None
-    status: str
-    cluster: str | None
-
-
-class ClusterListing(BaseModel):
-    id: int
-    name: str
-    keywords: int
-    status: str
-
-
-class ContentListing(BaseModel):
-    id: int
-    title: str
-    words: int
-    status: str
-    published_path: str | None
-
-
-class CreditsReport(BaseModel):
-    account: str
-    balance: float
-    ledger_sum: float
-
-
-def read_keyword_csv(path: Path) -> list[KeywordRow]:
-    """Every row of the file, or InvalidInputError naming the first bad line."""
-    try:
-        with path.open(newline="", encoding="utf-8-sig") as handle:
-            return list(_parse_rows(path, handle))
-    except OSError as exc:
-        raise InvalidInputError(f"{path}: cannot read: {exc.strerror}") from None
-    except UnicodeDecodeError:
-        raise InvalidInputError(f"{path}: not UTF-8 text") from None
-
-
-def _parse_rows(path: Path, handle: object) -> Iterator[KeywordRow]:
-    reader = csv.DictReader(handle)  # type: ignore[arg-type]
-    header = [h.strip().lower() for h in (reader.fieldnames or [])]
-    if "keyword" not in header:
-        raise InvalidInputError(f"{path}:1: header row with a 'keyword' column is required")
-    unknown = [h for h in header if h not in KEYWORD_COLUMNS]
-    if unknown:
-        raise InvalidInputError(
-            f"{path}:1: unknown column {unknown[0]!r} (expected {', '.join(KEYWORD_COLUMNS)})"
-        )
-    reader.fieldnames = header
-    for row in reader:
-        line = reader.line_num
-        if None in row:
-            raise InvalidInputError(f"{path}:{line}: more fields than the header has")
-        try:
-            yield KeywordRow.model_validate(row)
-        except ValidationError as exc:
-            err = exc.errors()[0]
-            field = ".".join(str(p) for p in err["loc"]) or "row"
-            raise InvalidInputError(f"{path}:{line}: {field}: {err['msg']}") from None
+DEMO_KEYWORDS = "demo_keywords.csv"
 
 
 class Workspace:
@@ -222,17 +118,22 @@ class Workspace:
                 raise NotFoundError(f"no site {ref!r}; `igny8 site list` shows the sites")
             return SiteInfo(id=site.id, name=site.name, slug=site.slug, domain=site.domain)
 
+    def seed_demo(self, name: str, domain: str, grant: float) -> SiteInfo:
+        """The demo site with the bundled gardening keywords and a credit grant, made once."""
+        if name not in {s.name for s in self.list_sites()}:
+            self.add_site(name, domain=domain)
+            with as_file(files("igny8_tui") / "data" / DEMO_KEYWORDS) as path:
+                self.import_keywords(name, path)
+            self.add_credits(grant, note="demo grant")
+        return self.site(name)
+
     # ----- keywords -----
 
     def import_keywords(self, site_ref: str | int, path: Path) -> ImportReport:
         """Import a CSV all or nothing; duplicates (by normalised text) are merged."""
         site = self.site(site_ref)
         rows = read_keyword_csv(path)
-        merged_rows: dict[str, KeywordRow] = {}
-        for row in rows:
-            key = normalise_keyword(row.keyword)
-            earlier = merged_rows.get(key)
-            merged_rows[key] = row if earlier is None else _merge(earlier, row)
+        merged_rows = merge_duplicates(rows)
         added = 0
         with self.db.write() as session:
             existing = {
@@ -307,15 +208,6 @@ class Workspace:
                     select(Content).where(Content.site_id == site.id).order_by(Content.id)
                 )
             ]
-
-
-def _merge(first: KeywordRow, second: KeywordRow) -> KeywordRow:
-    return KeywordRow(
-        keyword=first.keyword,
-        volume=max(first.volume, second.volume),
-        difficulty=second.difficulty if second.difficulty is not None else first.difficulty,
-        intent=second.intent or first.intent,
-    )
 
 
 def _new_keyword(site_id: int, key: str, row: KeywordRow) -> Keyword:

@@ -5,10 +5,10 @@ from __future__ import annotations
 import json
 import logging
 import sys
+from collections.abc import Callable
 from datetime import UTC, datetime
 
-from igny8_tui.automation.logger import LogListener
-from igny8_tui.db.models import ActivityLog
+from igny8_tui.schemas import LogEvent
 
 LOGGER_NAME = "igny8"
 _LEVELS = {"DEBUG": logging.DEBUG, "INFO": logging.INFO, "WARN": logging.WARNING}
@@ -49,10 +49,10 @@ def host_logger(json_lines: bool) -> logging.Logger:
     return logger
 
 
-def activity_to(logger: logging.Logger) -> LogListener:
+def activity_to(logger: logging.Logger) -> Callable[[LogEvent], None]:
     """An activity-log listener that repeats each row on the host's log."""
 
-    def listener(row: ActivityLog) -> None:
+    def listener(row: LogEvent) -> None:
         stage = f" s{row.stage}" if row.stage else ""
         logger.log(
             _LEVELS.get(row.level, logging.ERROR),

@@ -1,16 +1,36 @@
-"""Human-readable text for each kind of CLI result (`--json` prints the models instead)."""
+"""Human-readable text for each of the command's results, chosen by the result's type
+(`--json` prints the models themselves)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from datetime import datetime
+from functools import singledispatch
 from typing import Any
 
+from pydantic import BaseModel
+
+from igny8_tui.cli.payloads import (
+    ClusterList,
+    ConfigView,
+    ContentList,
+    HistoryReport,
+    KeywordList,
+    LogLines,
+    PromptsReport,
+    SiteList,
+    StatusReport,
+)
+from igny8_tui.formatting import duration, host_sentence
+from igny8_tui.runtime import CheckResult
 from igny8_tui.schemas import (
+    CreditsReport,
     CurrentProcessing,
     Estimate,
+    ImportReport,
     LogEntry,
     PipelineOverview,
+    RunNowResult,
     RunProgress,
     RunSummary,
 )
@@ -29,15 +49,17 @@ def _time(value: datetime | None) -> str:
     return value.astimezone().strftime("%Y-%m-%d %H:%M:%S") if value else "—"
 
 
-def _duration(seconds: float) -> str:
-    seconds = int(seconds)
-    return f"{seconds // 3600}:{seconds % 3600 // 60:02d}:{seconds % 60:02d}"
+@singledispatch
+def render(data: BaseModel) -> str:
+    """Every field on a line of its own (results without a text of their own)."""
+    return "\n".join(f"{k}: {v}" for k, v in data.model_dump().items())
 
 
+@render.register
 def _run(run: RunSummary) -> str:
     lines = [
         f"run {run.run_id} · {run.status} · {run.trigger_type} · stage {run.current_stage}/7",
-        f"started {_time(run.started_at)} · duration {_duration(run.duration_seconds)}"
+        f"started {_time(run.started_at)} · duration {duration(run.duration_seconds)}"
         f" · credits {run.total_credits_used:,g} · items {run.items_processed:,}",
     ]
     if run.control_request:
@@ -46,18 +68,23 @@ def _run(run: RunSummary) -> str:
         lines.append(f"paused: {run.pause_reason}")
     if run.error_message:
         lines.append(f"error: {run.error_message}")
-    if run.host_state == "hosted":
-        lines.append(f"hosted by {run.host} · last heartbeat {_time(run.heartbeat_at)}")
-    elif run.host_state == "stuck":
-        lines.append(
-            f"stuck: its host stopped heart-beating {run.seconds_since_heartbeat:.0f}s ago;"
-            " the next host to start (igny8 daemon, igny8 run, the dashboard) recovers it"
-        )
-    elif run.host_state == "waiting":
-        lines.append("waiting for a host: start `igny8 daemon` or `igny8 run --site ...`")
+    host = host_sentence(run)
+    if host and run.host_state == "hosted":
+        host += f" · last heartbeat {_time(run.heartbeat_at)}"
+    if host:
+        lines.append(host)
     return "\n".join(lines)
 
 
+@render.register
+def _started(started: RunNowResult) -> str:
+    return (
+        f"run {started.run_id} created · estimate {started.estimated_credits:,g} credits"
+        f" · balance {started.balance:,g}; a daemon or dashboard will execute it"
+    )
+
+
+@render.register
 def _progress(progress: RunProgress) -> str:
     g = progress.global_progress
     head = f"progress {g.percentage}% · {g.completed_items:,}/{g.total_items:,} items"
@@ -75,21 +102,21 @@ def _progress(progress: RunProgress) -> str:
     return head + "\n" + table(("#", "stage", "state", "done", "credits", "time"), rows)
 
 
-def _status(data: dict[str, Any]) -> str:
-    run: RunSummary | None = data["run"]
-    if run is None:
+@render.register
+def _status(data: StatusReport) -> str:
+    if data.run is None:
         return "no runs yet"
-    return _run(run) + ("\n" + _progress(data["progress"]) if data["progress"] else "")
+    return _run(data.run) + ("\n" + _progress(data.progress) if data.progress else "")
 
 
+@render.register
 def _overview(data: PipelineOverview) -> str:
     rows = [(s.number, s.name, s.pending, "skipped" if s.skip else "") for s in data.stages]
     return table(("#", "stage", "pending", ""), rows)
 
 
-def _processing(data: CurrentProcessing | None) -> str:
-    if data is None:
-        return "no active run"
+@render.register
+def _processing(data: CurrentProcessing) -> str:
     lines = [
         f"run {data.run_id} · {data.status} · stage {data.stage} · {data.stage_name}",
         f"batch {data.batch_number} of {data.batch_count} · {data.processed_in_stage:,} of "
@@ -102,6 +129,7 @@ def _processing(data: CurrentProcessing | None) -> str:
     return "\n".join(lines)
 
 
+@render.register
 def _estimate(data: Estimate) -> str:
     rows = [(s.number, s.name, f"{s.items:,}", f"{s.credits:,g}") for s in data.stages]
     verdict = "enough" if data.sufficient else "NOT enough"
@@ -113,40 +141,47 @@ def _estimate(data: Estimate) -> str:
     )
 
 
-def _history(data: dict[str, Any]) -> str:
-    runs: list[RunSummary] = data["runs"]
-    notes: list[LogEntry] = data["not_started"]
+@render.register
+def _history(data: HistoryReport) -> str:
     rows = [
         (
             r.run_id,
             r.trigger_type,
             r.status,
             _time(r.started_at),
-            _duration(r.duration_seconds),
+            duration(r.duration_seconds),
             f"{r.total_credits_used:,g}",
             f"{r.items_processed:,}",
         )
-        for r in runs
+        for r in data.runs
     ]
     text = table(("run", "trigger", "status", "started", "duration", "credits", "items"), rows)
-    if notes:
-        text += "\n\n" + "\n".join(f"{_time(n.created_at)} {n.message}" for n in notes)
+    if data.not_started:
+        text += "\n\n" + "\n".join(f"{_time(n.created_at)} {n.message}" for n in data.not_started)
     return text
 
 
+@render.register
 def _log(entry: LogEntry) -> str:
     stage = f"s{entry.stage}" if entry.stage else "  "
     return f"{_time(entry.created_at)} {entry.level:<5} {stage} {entry.message}"
 
 
-def _config(data: Any) -> str:
+@render.register
+def _logs(lines: LogLines) -> str:
+    return "\n".join(_log(e) for e in lines.root) or "(no log lines)"
+
+
+@render.register
+def _config(data: ConfigView) -> str:
     values = data.model_dump()
     lines = [f"{k} = {v}" for k, v in values.items() if k != "ai"]
     lines += [f"ai.{k} = {v}" for k, v in values["ai"].items() if v is not None]
     return "\n".join(lines)
 
 
-def _ai_check(data: Any) -> str:
+@render.register
+def _ai_check(data: CheckResult) -> str:
     if not data.ok:
         return f"AI provider {data.provider} at {data.base_url}: NOT OK · {data.error}"
     return (
@@ -155,51 +190,47 @@ def _ai_check(data: Any) -> str:
     )
 
 
-def _prompts(data: dict[str, Any]) -> str:
-    rows = [(t["name"], t["source"], ", ".join(t["fields"])) for t in data["templates"]]
-    return f"overrides go in {data['directory']}/NAME.txt\n" + table(
+@render.register
+def _prompts(data: PromptsReport) -> str:
+    rows = [(t.name, t.source, ", ".join(t.fields)) for t in data.templates]
+    return f"overrides go in {data.directory}/NAME.txt\n" + table(
         ("template", "source", "fields"), rows
     )
 
 
-def _records(keys: Sequence[str]) -> Callable[[list[Any]], str]:
-    def render_list(items: list[Any]) -> str:
-        if not items:
-            return "(none)"
-        return table(keys, [[getattr(i, k) for k in keys] for i in items])
-
-    return render_list
+@render.register
+def _credits(report: CreditsReport) -> str:
+    return f"balance {report.balance:,g} credits (ledger {report.ledger_sum:,g})"
 
 
-def _fields(data: Any) -> str:
-    return "\n".join(f"{k}: {v}" for k, v in data.model_dump().items())
+@render.register
+def _import(report: ImportReport) -> str:
+    return f"{report.site}: {report.rows} rows · {report.added} added · {report.merged} merged"
 
 
-RENDERERS: dict[str, Callable[[Any], str]] = {
-    "run": _run,
-    "started": lambda r: (
-        f"run {r.run_id} created · estimate {r.estimated_credits:,g} credits"
-        f" · balance {r.balance:,g}; a daemon or dashboard will execute it"
-    ),
-    "status": _status,
-    "overview": _overview,
-    "processing": _processing,
-    "estimate": _estimate,
-    "history": _history,
-    "logs": lambda entries: "\n".join(_log(e) for e in entries) or "(no log lines)",
-    "log": _log,
-    "config": _config,
-    "ai_check": _ai_check,
-    "prompts": _prompts,
-    "credits": lambda c: f"balance {c.balance:,g} credits (ledger {c.ledger_sum:,g})",
-    "site": _fields,
-    "import": lambda r: f"{r.site}: {r.rows} rows · {r.added} added · {r.merged} merged",
-    "sites": _records(("id", "name", "domain", "keywords")),
-    "keywords": _records(("keyword", "volume", "difficulty", "intent", "status", "cluster")),
-    "clusters": _records(("id", "name", "keywords", "status")),
-    "content": _records(("id", "title", "words", "status", "published_path")),
-}
+def _records(items: Sequence[BaseModel], keys: Sequence[str]) -> str:
+    if not items:
+        return "(none)"
+    return table(keys, [[getattr(i, k) for k in keys] for i in items])
 
 
-def render(kind: str, data: Any) -> str:
-    return RENDERERS[kind](data)
+@render.register
+def _sites(sites: SiteList) -> str:
+    return _records(sites.root, ("id", "name", "domain", "keywords"))
+
+
+@render.register
+def _keywords(keywords: KeywordList) -> str:
+    return _records(
+        keywords.root, ("keyword", "volume", "difficulty", "intent", "status", "cluster")
+    )
+
+
+@render.register
+def _clusters(clusters: ClusterList) -> str:
+    return _records(clusters.root, ("id", "name", "keywords", "status"))
+
+
+@render.register
+def _content(content: ContentList) -> str:
+    return _records(content.root, ("id", "title", "words", "status", "published_path"))

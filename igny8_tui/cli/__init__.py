@@ -1,0 +1,32 @@
+"""The `igny8` command: parse arguments, call the runtime's service or workspace, print text or
+--json. One module per family of commands; `options.py` holds what they share."""
+
+from __future__ import annotations
+
+import click
+
+from igny8_tui.cli import config_commands, host_commands, run_commands, workspace_commands
+from igny8_tui.cli.options import on_terminal
+
+
+@click.group(invoke_without_command=True)
+@click.version_option(package_name="igny8-tui")
+@click.pass_context
+def cli(ctx: click.Context) -> None:
+    """igny8: run and watch the SEO content pipeline of your sites.
+
+    With no command on a terminal, opens the dashboard."""
+    if ctx.invoked_subcommand is None:
+        if on_terminal():
+            ctx.invoke(host_commands.dashboard)
+        else:
+            click.echo(ctx.get_help())
+
+
+for module in (host_commands, workspace_commands, run_commands, config_commands):
+    for each in module.COMMANDS:
+        cli.add_command(each)
+
+
+def main() -> None:
+    cli(prog_name="igny8")

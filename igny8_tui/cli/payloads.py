@@ -1,0 +1,64 @@
+"""The command's own results, as typed models: what --json prints and the text renders."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, RootModel
+
+from igny8_tui.schemas import (
+    ClusterListing,
+    ConfigPayload,
+    ContentListing,
+    KeywordListing,
+    LogEntry,
+    RunProgress,
+    RunSummary,
+    SiteInfo,
+)
+from igny8_tui.settings import AISummary
+
+
+class StatusReport(BaseModel):
+    run: RunSummary | None
+    progress: RunProgress | None
+
+
+class HistoryReport(BaseModel):
+    runs: list[RunSummary]
+    not_started: list[LogEntry]
+
+
+class ConfigView(ConfigPayload):
+    """A site's config as `config show` prints it: with the AI in use, never its key."""
+
+    ai: AISummary
+
+
+class PromptInfo(BaseModel):
+    name: str
+    source: str
+    fields: list[str]
+
+
+class PromptsReport(BaseModel):
+    directory: str
+    templates: list[PromptInfo]
+
+
+class SiteList(RootModel[list[SiteInfo]]):
+    pass
+
+
+class KeywordList(RootModel[list[KeywordListing]]):
+    pass
+
+
+class ClusterList(RootModel[list[ClusterListing]]):
+    pass
+
+
+class ContentList(RootModel[list[ContentListing]]):
+    pass
+
+
+class LogLines(RootModel[list[LogEntry]]):
+    pass
