@@ -153,7 +153,7 @@ def load_settings(home: Path | None = None, db: str | None = None) -> Settings:
         {"model_config": {**Settings.model_config, "toml_file": config_file}},
     )
     try:
-        settings = bound(**overrides)
+        settings: Settings = bound(**overrides)
     except ValidationError as exc:
         field, message = first_validation_error(exc)
         raise InvalidInputError(f"{config_file}: {field}: {message}") from None

@@ -170,26 +170,26 @@ async def test_log_filters_by_level_stage_and_text_and_can_pause(runtime: Runtim
     async with app.run_test(size=SIZE) as pilot:
         log = app.query_one(ActivityLog)
         await until(pilot, lambda: len(log.entries) > 50)
-        everything = len(log.visible())
+        everything = len(log.shown_entries())
         await pilot.press("t")  # stage 1
-        assert 0 < len(log.visible()) < everything
-        assert {e.stage for e in log.visible()} == {1}
+        assert 0 < len(log.shown_entries()) < everything
+        assert {e.stage for e in log.shown_entries()} == {1}
         await pilot.press("t", "t", "t")  # stage 4
-        assert {e.stage for e in log.visible()} == {4}
-        assert len(app.query_one("#log-lines").lines) >= len(log.visible())  # type: ignore[attr-defined]
+        assert {e.stage for e in log.shown_entries()} == {4}
+        assert len(app.query_one("#log-lines").lines) >= len(log.shown_entries())  # type: ignore[attr-defined]
         await pilot.press("t", "t", "t", "t")  # all stages again
         await pilot.press("v", "v")  # warn+
-        assert log.visible() == []
+        assert log.shown_entries() == []
         await pilot.press("v", "v")  # all levels
-        assert len(log.visible()) == everything
+        assert len(log.shown_entries()) == everything
         await pilot.press("slash")
         await pilot.press(*"compost")
         await pilot.press("enter")
-        shown = log.visible()
+        shown = log.shown_entries()
         assert shown and all("compost" in e.message.lower() for e in shown)
         assert '"compost"' in str(app.query_one("#log-filters").render())
         await pilot.press("escape")
-        assert len(log.visible()) == everything
+        assert len(log.shown_entries()) == everything
         await pilot.press("f")
         assert "paused · 0 new" in str(app.query_one("#log-filters").render())
 

@@ -25,6 +25,7 @@ from igny8_tui.tui.screens.help import HelpScreen
 from igny8_tui.tui.screens.history import HistoryScreen, RunDetailScreen
 from igny8_tui.tui.screens.sites import SitePickerScreen
 from tests.conftest import demo_site
+from tests.test_tui_dashboard import until
 
 SCREENS_TCSS = Path(screens.__file__).parent / "screens.tcss"
 NOT_DISMISSED = object()
@@ -58,6 +59,11 @@ def completed_run(runtime: Runtime, site_id: int) -> int:
     return run_id
 
 
+def config_screen(runtime: Runtime, site_id: int) -> ConfigScreen:
+    """The form as the dashboard opens it: with the config it read off the UI thread."""
+    return ConfigScreen(runtime, site_id, "green-thumb", runtime.service.config(site_id))
+
+
 def cell_text(table: DataTable[Any], row: str, column: int) -> str:
     return str(table.get_row(row)[column])
 
@@ -72,11 +78,10 @@ async def test_history_lists_the_run_and_enter_opens_its_stage_results_and_whole
     site_id = demo_site(runtime)
     run_id = completed_run(runtime, site_id)
     entries = runtime.service.logs(site_id, run_id, 5000)
-    app = ScreenHost(lambda: HistoryScreen(runtime, site_id))
+    app = ScreenHost(lambda: HistoryScreen(runtime, site_id, "green-thumb"))
     async with app.run_test(size=(120, 40)) as pilot:
-        await pilot.pause()
         runs = app.screen.query_one("#history-table", DataTable)
-        assert runs.row_count == 1
+        await until(pilot, lambda: runs.row_count == 1)
         assert [str(cell) for cell in runs.get_row(str(run_id))[:3]] == [
             str(run_id),
             "manual",
@@ -85,11 +90,11 @@ async def test_history_lists_the_run_and_enter_opens_its_stage_results_and_whole
         assert cell_text(runs, str(run_id), 5) == "873.0"
 
         await pilot.press("enter")
-        await pilot.pause()
+        await until(pilot, lambda: isinstance(app.screen, RunDetailScreen))
         detail = app.screen
-        assert isinstance(detail, RunDetailScreen)
         stages = detail.query_one("#detail-stages", DataTable)
-        assert stages.row_count == 7
+        log = detail.query_one("#detail-log", RichLog)
+        await until(pilot, lambda: stages.row_count == 7 and len(log.lines) > 0)
         assert cell_text(stages, "4", 1) == "completed"
         assert cell_text(stages, "4", 2) == "36/36"  # tasks_processed / input
         assert cell_text(stages, "4", 3) == "36 articles · 54,000 words"
@@ -97,7 +102,6 @@ async def test_history_lists_the_run_and_enter_opens_its_stage_results_and_whole
         snapshot = detail.query_one("#detail-snapshot", Static).content
         assert "s1 150" in str(snapshot) and "total 150" in str(snapshot)
         assert str(detail.query_one("#detail-errors-text", Static).content) == "No errors."
-        log = detail.query_one("#detail-log", RichLog)
         assert log.border_title == f"Log · {len(entries)} lines"
         text = log_text(log)
         assert entries[0].message in text
@@ -113,11 +117,12 @@ async def test_history_lists_a_scheduled_run_that_did_not_start_and_why(
     site_id = demo_site(runtime, grant=0)
     runtime.service.update_config(site_id, ConfigUpdate(enabled=True))
     DueRunStarter(runtime.db, runtime.service.create_run).check(utcnow() + timedelta(days=2))
-    app = ScreenHost(lambda: HistoryScreen(runtime, site_id))
+    app = ScreenHost(lambda: HistoryScreen(runtime, site_id, "green-thumb"))
     async with app.run_test(size=(80, 24)) as pilot:
-        await pilot.pause()
+        notes_text = app.screen.query_one("#history-notes-text", Static)
+        await until(pilot, lambda: "scheduled run not started" in str(notes_text.content))
         assert app.screen.query_one("#history-empty").display
-        notes = str(app.screen.query_one("#history-notes-text", Static).content)
+        notes = str(notes_text.content)
         assert "scheduled run not started" in notes and "credits" in notes
 
 
@@ -130,7 +135,7 @@ async def replace_input(pilot: Any, field: str, text: str) -> None:
 async def test_config_form_names_a_zero_batch_size_and_saves_nothing(runtime: Runtime) -> None:
     site_id = demo_site(runtime)
     before = runtime.service.config(site_id)
-    app = ScreenHost(lambda: ConfigScreen(runtime, site_id))
+    app = ScreenHost(lambda: config_screen(runtime, site_id))
     async with app.run_test(size=(80, 24)) as pilot:
         await replace_input(pilot, "stage_4_batch_size", "0")
         await pilot.press("ctrl+s")
@@ -145,14 +150,14 @@ async def test_config_form_names_a_zero_batch_size_and_saves_nothing(runtime: Ru
 
 async def test_config_form_saves_a_valid_change_and_leaves_the_rest(runtime: Runtime) -> None:
     site_id = demo_site(runtime)
-    app = ScreenHost(lambda: ConfigScreen(runtime, site_id))
+    app = ScreenHost(lambda: config_screen(runtime, site_id))
     async with app.run_test(size=(80, 24)) as pilot:
         await replace_input(pilot, "stage_4_batch_size", "3")
         app.screen.query_one("#skip_stage_6").focus()
         await pilot.press("space")
         assert str(app.screen.query_one("#skip_stage_6-state", Label).content) == "on"
         await pilot.press("ctrl+s")
-        await pilot.pause()
+        await until(pilot, lambda: app.result is not NOT_DISMISSED)
         assert app.result is True
         assert ("config saved", "information") in app.notices
     config = runtime.service.config(site_id)
@@ -162,7 +167,7 @@ async def test_config_form_saves_a_valid_change_and_leaves_the_rest(runtime: Run
 
 async def test_config_form_escape_leaves_without_saving(runtime: Runtime) -> None:
     site_id = demo_site(runtime)
-    app = ScreenHost(lambda: ConfigScreen(runtime, site_id))
+    app = ScreenHost(lambda: config_screen(runtime, site_id))
     async with app.run_test(size=(80, 24)) as pilot:
         await replace_input(pilot, "stage_4_batch_size", "3")
         await pilot.press("escape")
@@ -178,6 +183,7 @@ async def test_site_picker_shows_pending_work_and_returns_the_chosen_site(
     app = ScreenHost(lambda: SitePickerScreen(runtime, first))
     async with app.run_test(size=(80, 24)) as pilot:
         options = app.screen.query_one("#sites-list", OptionList)
+        await until(pilot, lambda: options.option_count == 2)
         assert options.highlighted == 0
         row = options.get_option(str(first)).prompt.plain  # type: ignore[union-attr]
         assert "green-thumb" in row and "idle" in row
@@ -187,7 +193,9 @@ async def test_site_picker_shows_pending_work_and_returns_the_chosen_site(
 
     app = ScreenHost(lambda: SitePickerScreen(runtime, second))
     async with app.run_test(size=(80, 24)) as pilot:
-        assert app.screen.query_one("#sites-list", OptionList).highlighted == 1
+        options = app.screen.query_one("#sites-list", OptionList)
+        await until(pilot, lambda: options.option_count == 2)
+        assert options.highlighted == 1
         await pilot.press("escape")
         assert app.result is None
 
@@ -196,9 +204,10 @@ async def test_estimate_shows_the_required_credits_and_that_a_run_can_start(
     runtime: Runtime,
 ) -> None:
     site_id = demo_site(runtime, grant=10_000)
-    app = ScreenHost(lambda: EstimateScreen(runtime, site_id))
+    app = ScreenHost(lambda: EstimateScreen(runtime, site_id, "green-thumb"))
     async with app.run_test(size=(80, 24)) as pilot:
         table = app.screen.query_one("#estimate-stages", DataTable)
+        await until(pilot, lambda: table.row_count > 0)
         assert cell_text(table, "total", 2) == "1,080.0"
         assert cell_text(table, "required (× 1.2 buffer)", 2) == "1,296.0"
         assert cell_text(table, "balance", 2) == "10,000.0"
@@ -212,9 +221,11 @@ async def test_estimate_shows_the_required_credits_and_that_a_run_can_start(
 
 async def test_estimate_says_how_many_credits_are_missing(runtime: Runtime) -> None:
     site_id = demo_site(runtime, grant=500)
-    app = ScreenHost(lambda: EstimateScreen(runtime, site_id))
-    async with app.run_test(size=(80, 24)):
-        verdict = str(app.screen.query_one("#estimate-verdict", Static).content)
+    app = ScreenHost(lambda: EstimateScreen(runtime, site_id, "green-thumb"))
+    async with app.run_test(size=(80, 24)) as pilot:
+        verdict_line = app.screen.query_one("#estimate-verdict", Static)
+        await until(pilot, lambda: bool(str(verdict_line.content)))
+        verdict = str(verdict_line.content)
         assert verdict == "✗ not enough credits: need 1,296.0, have 500.0"
 
 

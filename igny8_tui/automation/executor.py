@@ -34,7 +34,7 @@ from igny8_tui.db.engine import Database
 from igny8_tui.db.models import AutomationConfig, AutomationRun, Site, utcnow
 from igny8_tui.errors import InvalidStateError, LeaseLostError, NotFoundError
 from igny8_tui.publish.target import PublishError, PublishTarget
-from igny8_tui.schemas import RunOutcome, StageResult
+from igny8_tui.schemas import LogLevel, RunOutcome, StageResult
 from igny8_tui.settings import Settings
 
 StopMode = Literal["pause", "release"]
@@ -339,7 +339,7 @@ class RunExecutor:
             result.time_elapsed = clock.elapsed()
             save_stage_result(run, number, result)
             self._update_progress(session, run)
-            level = "ERROR" if applied.failed else "INFO"
+            level: LogLevel = "ERROR" if applied.failed else "INFO"
             self.log.log(session, level, applied.message, number)
 
     def _count(self, result: StageResult, applied: Applied, unit: Unit) -> None:

@@ -8,12 +8,14 @@ import time
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any, ClassVar
 
 from textual import work
 from textual.app import App, ComposeResult, SystemCommand
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.containers import Container, Horizontal
 from textual.css.query import NoMatches
+from textual.notifications import SeverityLevel
 from textual.screen import Screen
 from textual.widgets import Footer
 from textual.worker import Worker, WorkerState
@@ -83,17 +85,20 @@ class Igny8App(App[None]):
     # Absolute, so subclasses defined elsewhere (tests, benchmarks) find the styles too.
     CSS_PATH = [Path(__file__).parent / "app.tcss", Path(__file__).parent / "screens/screens.tcss"]
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (110, "-wide")]
-    BINDINGS = [
-        Binding(
-            key,
-            action,
-            description,
-            id=binding_id,
-            show=action in SHOWN_IN_FOOTER,
-            key_display=KEY_DISPLAY.get(key),
-        )
-        for _, key, action, description, binding_id in KEYS
-    ] + [Binding("escape", "log_clear_search", "Clear filter", show=False, id="log.clear")]
+    BINDINGS: ClassVar[list[BindingType]] = [
+        *(
+            Binding(
+                key,
+                action,
+                description,
+                id=binding_id,
+                show=action in SHOWN_IN_FOOTER,
+                key_display=KEY_DISPLAY.get(key),
+            )
+            for _, key, action, description, binding_id in KEYS
+        ),
+        Binding("escape", "log_clear_search", "Clear filter", show=False, id="log.clear"),
+    ]
 
     def __init__(
         self,
@@ -155,16 +160,17 @@ class Igny8App(App[None]):
         logger = logging.getLogger("igny8.dashboard")
         logger.propagate = False
         logger.addHandler(_NoticeHandler(self))
-        self._host = self.runtime.host(
-            logger,
-            on_outcome=lambda run_id, outcome: self.post_message(RunEnded(run_id, outcome)),
-        )
+        self._host = self.runtime.host(logger, on_outcome=self._run_ended_here)
         threading.Thread(
             target=self._host.serve,
             args=(self._host_stop, HOST_POLL_S),
             name="dashboard-host",
             daemon=True,
         ).start()
+
+    def _run_ended_here(self, run_id: int, outcome: RunOutcome) -> None:
+        """From the host's worker thread: a run it executed stopped here."""
+        self.post_message(RunEnded(run_id, outcome))
 
     def hosted_here(self, run_id: int | None) -> bool:
         return self._host is not None and run_id in self._host.hosting()
@@ -217,11 +223,13 @@ class Igny8App(App[None]):
             self.notify(text, severity="error", timeout=8)
 
     def on_notice(self, message: Notice) -> None:
-        self.notify(message.text, severity=message.severity)  # type: ignore[arg-type]
+        self.notify(message.text, severity=message.severity)
         self.poll()
 
     def on_run_ended(self, message: RunEnded) -> None:
-        severity = "information" if message.outcome is RunOutcome.COMPLETED else "warning"
+        severity: SeverityLevel = (
+            "information" if message.outcome is RunOutcome.COMPLETED else "warning"
+        )
         self.notify(f"run {message.run_id}: {message.outcome.value}", severity=severity)
         self.poll()
 
@@ -364,7 +372,7 @@ class Igny8App(App[None]):
 
     # ----- palette and quitting -----
 
-    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+    def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)
         for group, key, action, description, _ in KEYS:
             if action == "quit":
@@ -420,5 +428,5 @@ class _NoticeHandler(logging.Handler):
         self.app = app
 
     def emit(self, record: logging.LogRecord) -> None:
-        severity = "error" if record.levelno >= logging.ERROR else "warning"
+        severity: SeverityLevel = "error" if record.levelno >= logging.ERROR else "warning"
         self.app.post_message(Notice(record.getMessage(), severity))

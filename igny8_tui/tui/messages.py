@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from textual.message import Message
+from textual.notifications import SeverityLevel
 
 from igny8_tui.schemas import ConfigPayload, DashboardSnapshot, RunOutcome
 
@@ -18,7 +19,7 @@ class DashboardRefreshed(Message):
 class Notice(Message):
     """Something for the operator: the outcome of an action, or an error, as one line."""
 
-    def __init__(self, text: str, severity: str = "information") -> None:
+    def __init__(self, text: str, severity: SeverityLevel = "information") -> None:
         super().__init__()
         self.text = text
         self.severity = severity

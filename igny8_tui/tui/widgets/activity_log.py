@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import deque
+from typing import TypeVar
 
 from rich.text import Text
 from textual.app import ComposeResult
@@ -18,7 +19,10 @@ LEVEL_FILTERS: tuple[LogLevel | None, ...] = (None, "INFO", "WARN", "ERROR")
 STAGE_FILTERS: tuple[int | None, ...] = (None, 1, 2, 3, 4, 5, 6, 7)
 
 
-def _next(options: tuple, current: object) -> object:  # type: ignore[type-arg]
+T = TypeVar("T")
+
+
+def _next(options: tuple[T, ...], current: T) -> T:
     return options[(options.index(current) + 1) % len(options)]
 
 
@@ -33,8 +37,8 @@ class ActivityLog(Vertical):
         "activity-log--error",
     }
 
-    def __init__(self, **kwargs: object) -> None:
-        super().__init__(**kwargs)  # type: ignore[arg-type]
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
         self.entries: deque[LogEntry] = deque(maxlen=MAX_KEPT_ENTRIES)
         self.min_level: LogLevel | None = None
         self.stage: int | None = None
@@ -88,14 +92,14 @@ class ActivityLog(Vertical):
         line.append(entry.message)
         return line
 
-    def visible(self) -> list[LogEntry]:
+    def shown_entries(self) -> list[LogEntry]:
         """The kept entries that pass the filters: what the log shows."""
         return [entry for entry in self.entries if self._passes(entry)]
 
     def _redraw(self) -> None:
         log = self.query_one(RichLog)
         log.clear()
-        for entry in self.visible():
+        for entry in self.shown_entries():
             log.write(self._line(entry))
         self.held = 0
         self._show_filters()
@@ -103,11 +107,11 @@ class ActivityLog(Vertical):
     # ----- filters and following -----
 
     def cycle_level(self) -> None:
-        self.min_level = _next(LEVEL_FILTERS, self.min_level)  # type: ignore[assignment]
+        self.min_level = _next(LEVEL_FILTERS, self.min_level)
         self._redraw()
 
     def cycle_stage(self) -> None:
-        self.stage = _next(STAGE_FILTERS, self.stage)  # type: ignore[assignment]
+        self.stage = _next(STAGE_FILTERS, self.stage)
         self._redraw()
 
     def toggle_follow(self) -> None:
