@@ -1,0 +1,50 @@
+"""Run state changes mean the same whoever makes them: the service or the executor."""
+
+from __future__ import annotations
+
+import threading
+
+from igny8_tui.runtime import RunOutcome, Runtime
+from tests.conftest import demo_site
+
+
+def _released_in_stage_2(runtime: Runtime, site_id: int) -> int:
+    """A run whose host stopped in stage 2 and released it: running, with no live host."""
+    run_id = runtime.service.run_now(site_id).run_id
+    stop = threading.Event()
+
+    def stop_in_stage_2(event: object) -> None:
+        if "stage 2 started" in getattr(event, "message", ""):
+            stop.set()
+
+    executor = runtime.executor(run_id, stop, stop_mode="release", listener=stop_in_stage_2)
+    assert executor.execute() is RunOutcome.RELEASED
+    return run_id
+
+
+def test_pausing_a_run_no_host_executes_settles_its_stage_as_paused(runtime: Runtime) -> None:
+    site_id = demo_site(runtime, small=True)
+    run_id = _released_in_stage_2(runtime, site_id)
+    paused = runtime.service.pause(site_id)
+    assert paused.status == "paused" and paused.pause_reason
+    progress = runtime.service.run_progress(site_id, run_id)
+    assert progress is not None
+    stage_2 = progress.stages[1]
+    assert stage_2.status == "paused"
+    assert stage_2.result is not None and stage_2.result["partial"] is True
+
+    runtime.service.resume(site_id)
+    assert runtime.executor(run_id, threading.Event()).execute() is RunOutcome.COMPLETED
+
+
+def test_cancelling_a_run_no_host_executes_settles_its_stage_as_cancelled(
+    runtime: Runtime,
+) -> None:
+    site_id = demo_site(runtime, small=True)
+    run_id = _released_in_stage_2(runtime, site_id)
+    cancelled = runtime.service.cancel(site_id)
+    assert cancelled.status == "cancelled"
+    progress = runtime.service.run_progress(site_id, run_id)
+    assert progress is not None and progress.stages[1].status == "cancelled"
+    log = [e.message for e in runtime.service.logs(site_id, run_id, 500)]
+    assert any(line.startswith("run cancelled by") for line in log)
