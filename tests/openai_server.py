@@ -49,7 +49,10 @@ import pytest
 from PIL import Image
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from igny8_tui.ai.articles import write_article
 from igny8_tui.ai.clustering import cluster_batch
+from igny8_tui.ai.ideas import ideas_for_cluster
+from igny8_tui.ai.image_prompts import image_prompts
 from igny8_tui.ai.outputs import (
     ClusterInput,
     ContentInput,
@@ -59,7 +62,6 @@ from igny8_tui.ai.outputs import (
     TaskInput,
 )
 from igny8_tui.ai.provider import ProviderError
-from igny8_tui.ai.writing import ideas_for_cluster, image_prompts, write_article
 
 ARTICLE_MARKER = "<p>Written by the fake OpenAI server.</p>"
 CLUSTER_MARKER = " (fake server)"

@@ -265,8 +265,8 @@ def cluster_batch(
         found.update(extra)
     members: dict[int, list[KeywordInput]] = defaultdict(list)
     for i, found in enumerate(similarities):
-        best, similarity = _most_similar(found)
-        members[best if similarity > found[homes[i]] else homes[i]].append(keywords[i])
+        nearest, similarity = _most_similar(found)
+        members[nearest if similarity > found[homes[i]] else homes[i]].append(keywords[i])
     return [
         _group(group, clusters[t] if t < len(clusters) else None)
         for t, group in sorted(members.items())

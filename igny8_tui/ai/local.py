@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import time
 
+from igny8_tui.ai.articles import write_article
 from igny8_tui.ai.clustering import cluster_batch
+from igny8_tui.ai.ideas import ideas_for_cluster
+from igny8_tui.ai.image_prompts import image_prompts
 from igny8_tui.ai.imaging import IMAGE_SIZES, render_png
 from igny8_tui.ai.outputs import (
     ArticleDraft,
@@ -20,7 +23,6 @@ from igny8_tui.ai.outputs import (
     KeywordInput,
     TaskInput,
 )
-from igny8_tui.ai.writing import ideas_for_cluster, image_prompts, write_article
 
 
 class LocalProvider:

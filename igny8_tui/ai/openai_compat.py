@@ -15,6 +15,7 @@ from typing import Any, TypeVar
 import httpx
 from PIL import Image as PILImage
 from pydantic import BaseModel, ValidationError
+from pydantic.json_schema import JsonSchemaValue
 from tenacity import RetryCallState, Retrying, retry_if_exception_type, stop_after_attempt
 
 from igny8_tui.ai.outputs import (
@@ -25,6 +26,7 @@ from igny8_tui.ai.outputs import (
     ExistingCluster,
     GeneratedImage,
     IdeasResult,
+    ImageMimeType,
     ImagePromptsResult,
     ImageRequest,
     KeywordInput,
@@ -33,6 +35,7 @@ from igny8_tui.ai.outputs import (
 )
 from igny8_tui.ai.prompts import Template, load_templates
 from igny8_tui.ai.provider import ProviderError, ProviderFatalError
+from igny8_tui.errors import first_validation_error
 from igny8_tui.settings import Settings
 
 Reply = TypeVar("Reply", bound=BaseModel)
@@ -40,6 +43,8 @@ RETRYABLE_STATUS = frozenset({408, 409, 429})
 BACKOFF_BASE_S = 0.5
 BACKOFF_MAX_S = 8.0
 IMAGE_SIZES = {"featured": "1536x1024", "in_article": "1024x1024"}
+# Pillow's name for each image format the images endpoint may return.
+_MIME_TYPES: dict[str, ImageMimeType] = {"PNG": "image/png", "JPEG": "image/jpeg"}
 SCHEMA_NAMES: dict[type[BaseModel], str] = {
     ClusteringResult: "clustering_result",
     IdeasResult: "ideas_result",
@@ -93,31 +98,34 @@ class RateGate:
             time.sleep(pause)
 
 
-def strict_schema(model: type[BaseModel]) -> dict[str, Any]:
+def strict_schema(model: type[BaseModel]) -> JsonSchemaValue:
     """The model's JSON schema in OpenAI's strict form: every property required, no extra
     properties, no keywords strict mode rejects (pydantic still validates them all)."""
+    return _strict_object(model.model_json_schema())
 
-    def clean(node: Any) -> Any:
-        if isinstance(node, dict):
-            kept = {k: clean(v) for k, v in node.items() if k in _KEPT_SCHEMA_KEYS}
-            if "properties" in node:
-                kept["properties"] = {
-                    name: clean(prop)
-                    for name, prop in node["properties"].items()
-                    if name != "usage"
-                }
-                kept["required"] = list(kept["properties"])
-                kept["additionalProperties"] = False
-            if "$defs" in node:
-                kept["$defs"] = {
-                    name: clean(d) for name, d in node["$defs"].items() if name != "TokenUsage"
-                }
-            return kept
-        if isinstance(node, list):
-            return [clean(item) for item in node]
-        return node
 
-    return clean(model.model_json_schema())
+def _strict_object(node: JsonSchemaValue) -> JsonSchemaValue:
+    kept = {k: _strict_node(v) for k, v in node.items() if k in _KEPT_SCHEMA_KEYS}
+    if "properties" in node:
+        properties = {
+            name: _strict_node(prop) for name, prop in node["properties"].items() if name != "usage"
+        }
+        kept["properties"] = properties
+        kept["required"] = list(properties)
+        kept["additionalProperties"] = False
+    if "$defs" in node:
+        kept["$defs"] = {
+            name: _strict_node(d) for name, d in node["$defs"].items() if name != "TokenUsage"
+        }
+    return kept
+
+
+def _strict_node(node: object) -> object:
+    if isinstance(node, dict):
+        return _strict_object(node)
+    if isinstance(node, list):
+        return [_strict_node(item) for item in node]
+    return node
 
 
 def _retry_after(response: httpx.Response) -> float | None:
@@ -164,7 +172,7 @@ class OpenAICompatibleProvider:
         error = state.outcome.exception() if state.outcome else None
         if isinstance(error, RetryableError) and error.retry_after_s is not None:
             return error.retry_after_s
-        backoff = min(BACKOFF_BASE_S * 2 ** (state.attempt_number - 1), BACKOFF_MAX_S)
+        backoff = min(BACKOFF_BASE_S * 2.0 ** (state.attempt_number - 1), BACKOFF_MAX_S)
         return backoff * (0.5 + random.random() / 2)
 
     def _post(self, path: str, body: dict[str, Any]) -> httpx.Response:
@@ -249,9 +257,8 @@ class OpenAICompatibleProvider:
         try:
             reply = reply_model.model_validate_json(message.get("content") or "")
         except ValidationError as exc:
-            first = exc.errors()[0]
-            where = ".".join(str(p) for p in first["loc"]) or "reply"
-            raise InvalidReply(f"invalid reply: {where}: {first['msg']}") from None
+            where, message_text = first_validation_error(exc, whole="reply")
+            raise InvalidReply(f"invalid reply: {where}: {message_text}") from None
         usage = payload.get("usage") or {}
         return reply.model_copy(
             update={
@@ -307,7 +314,7 @@ class OpenAICompatibleProvider:
         keywords = [
             {"text": k.text, "volume": k.volume, "intent": k.intent} for k in cluster.keywords
         ]
-        intents = sorted({k.intent for k in cluster.keywords if k.intent}) or ["unknown"]
+        intent = ", ".join(sorted({k.intent for k in cluster.keywords if k.intent})) or "unknown"
         data = {
             "cluster": {
                 "name": cluster.name,
@@ -323,7 +330,7 @@ class OpenAICompatibleProvider:
             cluster=cluster.name,
             description=cluster.description,
             keywords=", ".join(k.text for k in cluster.keywords),
-            intent=", ".join(intents),
+            intent=intent,
             count=count,
             word_count=word_count,
         )
@@ -382,7 +389,7 @@ class OpenAICompatibleProvider:
                 kind, size = picture.format, picture.size
         except (ValueError, KeyError, IndexError, TypeError, OSError):
             raise ProviderError("the images endpoint did not return a PNG or JPEG image") from None
-        if kind not in ("PNG", "JPEG"):
+        if kind not in _MIME_TYPES:
             raise ProviderError(f"the images endpoint returned a {kind} image, not PNG or JPEG")
-        mime = "image/png" if kind == "PNG" else "image/jpeg"
+        mime = _MIME_TYPES[kind]
         return GeneratedImage(data=data, mime_type=mime, width=size[0], height=size[1])

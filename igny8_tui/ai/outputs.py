@@ -8,6 +8,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 Intent = Literal["informational", "commercial", "transactional", "navigational"]
 ImageKind = Literal["featured", "in_article"]
+ImageMimeType = Literal["image/png", "image/jpeg"]
 
 
 class _Frozen(BaseModel):
@@ -135,7 +136,7 @@ class ImagePromptsResult(_Frozen):
 
 class GeneratedImage(_Frozen):
     data: bytes
-    mime_type: Literal["image/png", "image/jpeg"]
+    mime_type: ImageMimeType
     width: int
     height: int
     usage: TokenUsage | None = None

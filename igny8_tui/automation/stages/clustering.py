@@ -101,12 +101,7 @@ class ClusteringStage(Stage):
         keywords = session.scalars(query.limit(batch_room)).all()
         if not keywords:
             return None
-        batch = [
-            KeywordInput(
-                id=k.id, text=k.text, volume=k.volume, difficulty=k.difficulty, intent=k.intent
-            )
-            for k in keywords
-        ]
+        batch = [KeywordInput.model_validate(k, from_attributes=True) for k in keywords]
         existing = self._existing_clusters(session)
         first = keywords[0].text
         return Unit(

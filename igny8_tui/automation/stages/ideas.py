@@ -73,12 +73,7 @@ class IdeasStage(Stage):
             name=cluster.name,
             description=cluster.description,
             site_name=self.ctx.site_name,
-            keywords=[
-                KeywordInput(
-                    id=k.id, text=k.text, volume=k.volume, difficulty=k.difficulty, intent=k.intent
-                )
-                for k in keywords
-            ],
+            keywords=[KeywordInput.model_validate(k, from_attributes=True) for k in keywords],
         )
         count = self.ctx.settings.ideas_per_cluster
         return Unit(
