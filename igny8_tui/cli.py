@@ -21,6 +21,8 @@ from igny8_tui.automation.foreground import host_until_done
 from igny8_tui.automation.lease import host_identity
 from igny8_tui.cli_output import render
 from igny8_tui.constants import DAEMON_MAX_RUNS, DEFAULT_LOG_LINES, POLL_INTERVAL_S
+from igny8_tui.db.engine import Database
+from igny8_tui.db.migrate import SchemaState
 from igny8_tui.errors import AlreadyRunningError, Igny8Error, InvalidInputError
 from igny8_tui.runtime import Runtime
 from igny8_tui.schemas import ConfigPayload, ConfigUpdate, RunSummary, describe_config_error
@@ -35,9 +37,14 @@ EXIT_INTERRUPTED = 130
 class State:
     """Per-invocation options shared by every command."""
 
-    def __init__(self, home: Path | None, db: str | None, as_json: bool, role: str) -> None:
+    def __init__(
+        self, home: Path | None, db: str | None, as_json: bool, role: str, no_upgrade: bool
+    ) -> None:
         self.as_json = as_json
         self.runtime = Runtime.load(home, db, actor=host_identity(role))
+        if no_upgrade:
+            settings = self.runtime.settings.model_copy(update={"auto_upgrade": False})
+            self.runtime.settings = settings
 
     def emit(self, data: Any, kind: str) -> None:
         if self.as_json:
@@ -60,9 +67,14 @@ def _jsonable(data: Any) -> Any:
 
 
 def command(role: str = "cli") -> Callable[[F], F]:
-    """Adds --home/--db/--json to a command and turns user errors into one line and exit 2."""
+    """Adds --home/--db/--json/--no-upgrade to a command; a user error is one line and exit 2."""
 
     def decorate(func: F) -> F:
+        @click.option(
+            "--no-upgrade",
+            is_flag=True,
+            help="Refuse a database older than this igny8 instead of upgrading it.",
+        )
         @click.option("--json", "as_json", is_flag=True, help="Print one JSON document.")
         @click.option("--db", "db_url", envvar="IGNY8_DB", help="Database URL.")
         @click.option(
@@ -72,9 +84,11 @@ def command(role: str = "cli") -> Callable[[F], F]:
             help="Data directory.",
         )
         @functools.wraps(func)
-        def wrapper(home: Path | None, db_url: str | None, as_json: bool, **kwargs: Any) -> Any:
+        def wrapper(
+            home: Path | None, db_url: str | None, as_json: bool, no_upgrade: bool, **kwargs: Any
+        ) -> Any:
             try:
-                state = State(home, db_url, as_json, role)
+                state = State(home, db_url, as_json, role, no_upgrade)
                 return func(state, **kwargs)
             except Igny8Error as exc:
                 click.echo(f"igny8: error: {exc}", err=True)
@@ -615,6 +629,71 @@ def daemon(state: State, max_runs: int, json_logs: bool) -> None:
     state.runtime.db  # noqa: B018 - open (and create) the database before serving
     host = Host(state.runtime, logger, max_runs=max_runs, listener=activity_to(logger))
     host.serve(stop)
+
+
+# ----- database schema -----
+
+
+class SchemaReport(BaseModel):
+    """`igny8 db current`: the database's schema revision against this igny8's head."""
+
+    database: str
+    current: str | None
+    head: str
+    state: SchemaState
+
+
+class SchemaUpgrade(BaseModel):
+    """`igny8 db upgrade`: where the schema started and ended, and the backup it made."""
+
+    database: str
+    from_state: SchemaState
+    from_revision: str | None
+    to_revision: str
+    backup: Path | None
+
+
+def _database_as_it_is(state: State) -> Database:
+    return Database(state.runtime.settings.database_url, check_schema=False)
+
+
+@cli.group()
+def db() -> None:
+    """The database's schema revision, and upgrading it."""
+
+
+@db.command("current")
+@command()
+def db_current(state: State) -> None:
+    """Show the database's schema revision, this igny8's head revision, and the state."""
+    database = _database_as_it_is(state)
+    try:
+        status = database.schema_status()
+    finally:
+        database.dispose()
+    report = SchemaReport(
+        database=database.location, current=status.current, head=status.head, state=status.state
+    )
+    state.emit(report, "db_current")
+
+
+@db.command("upgrade")
+@command()
+def db_upgrade(state: State) -> None:
+    """Upgrade the database to this igny8's schema, backing up an SQLite file first."""
+    database = _database_as_it_is(state)
+    try:
+        done = database.upgrade_schema()
+    finally:
+        database.dispose()
+    report = SchemaUpgrade(
+        database=database.location,
+        from_state=done.from_state,
+        from_revision=done.from_revision,
+        to_revision=done.to_revision,
+        backup=done.backup,
+    )
+    state.emit(report, "db_upgrade")
 
 
 def main() -> None:

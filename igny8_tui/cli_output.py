@@ -162,6 +162,24 @@ def _prompts(data: dict[str, Any]) -> str:
     )
 
 
+_NO_REVISION = {"empty": "none (an empty database)", "legacy": "none (made before migrations)"}
+
+
+def _db_current(data: Any) -> str:
+    current = data.current or _NO_REVISION.get(data.state, "none")
+    return f"database: {data.database}\ncurrent: {current}\nhead: {data.head}\nstate: {data.state}"
+
+
+def _db_upgrade(data: Any) -> str:
+    if data.from_state == "current":
+        return f"{data.database} is already at schema revision {data.to_revision} (the head)"
+    if data.from_state == "empty":
+        return f"created {data.database} at schema revision {data.to_revision}"
+    start = data.from_revision or _NO_REVISION["legacy"]
+    backup = f"\nbackup: {data.backup}" if data.backup else ""
+    return f"upgraded {data.database}: schema revision {start} → {data.to_revision}{backup}"
+
+
 def _records(keys: Sequence[str]) -> Callable[[list[Any]], str]:
     def render_list(items: list[Any]) -> str:
         if not items:
@@ -198,6 +216,8 @@ RENDERERS: dict[str, Callable[[Any], str]] = {
     "keywords": _records(("keyword", "volume", "difficulty", "intent", "status", "cluster")),
     "clusters": _records(("id", "name", "keywords", "status")),
     "content": _records(("id", "title", "words", "status", "published_path")),
+    "db_current": _db_current,
+    "db_upgrade": _db_upgrade,
 }
 
 

@@ -30,7 +30,7 @@ class Runtime:
 
     @cached_property
     def db(self) -> Database:
-        return Database(self.settings.database_url)
+        return Database(self.settings.database_url, auto_upgrade=self.settings.auto_upgrade)
 
     @cached_property
     def workspace(self) -> Workspace:
