@@ -86,10 +86,6 @@ class UpgradeReport:
     to_revision: str
     backup: Path | None
 
-    @property
-    def changed(self) -> bool:
-        return self.from_state != "current"
-
 
 class SchemaTooNewError(Igny8Error):
     def __init__(self, database: str, status: SchemaStatus) -> None:
@@ -137,7 +133,7 @@ def ensure_schema(engine: Engine, writer: Engine, auto_upgrade: bool) -> Upgrade
             describe(engine.url), status, backs_up=sqlite_file(engine.url) is not None
         )
     report = upgrade(writer)
-    if report.changed and report.from_state != "empty":
+    if report.from_state in ("legacy", "behind"):
         _log.warning("%s", _describe_upgrade(engine.url, report))
     return report
 
@@ -152,6 +148,8 @@ def upgrade(writer: Engine) -> UpgradeReport:
         _refuse_newer(writer.url, status)
         if status.state == "current":
             return UpgradeReport("current", status.current, HEAD_REVISION, None)
+        if status.state == "legacy":
+            _require_baseline_tables(conn)
         path = sqlite_file(writer.url)
         backup = backup_copy(path, status.current) if path and status.state != "empty" else None
         _migrate(conn, status)
@@ -222,7 +220,6 @@ def _migrate(conn: Connection, status: SchemaStatus) -> None:
 
     config = alembic_config(conn)
     if status.state == "legacy":
-        _require_baseline_tables(conn)
         command.stamp(config, BASELINE_REVISION)
     command.upgrade(config, "head")
 
