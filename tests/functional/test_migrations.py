@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import shutil
 import sqlite3
 import stat
@@ -146,6 +147,21 @@ def test_the_baseline_is_the_schema_of_fresh_and_legacy_databases(tmp_path: Path
             "(site_id) WHERE status IN ('running', 'paused')",
         )
     ]
+
+
+@pytest.mark.skipif(
+    not os.environ.get("IGNY8_TEST_POSTGRES_URL"),
+    reason="set IGNY8_TEST_POSTGRES_URL to an empty PostgreSQL database to run it",
+)
+def test_on_postgresql_the_revisions_give_exactly_the_models() -> None:
+    engine = create_engine(os.environ["IGNY8_TEST_POSTGRES_URL"])
+    with engine.begin() as conn:
+        command.upgrade(alembic_config(conn), "head")
+        context = MigrationContext.configure(conn, opts={"compare_type": True})
+        assert compare_metadata(context, Base.metadata) == []
+        command.downgrade(alembic_config(conn), "base")
+        conn.exec_driver_sql("DROP TABLE alembic_version")
+    engine.dispose()
 
 
 # ----- opening a database -----
