@@ -10,6 +10,7 @@ import sys
 import threading
 import time
 from collections.abc import Callable
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -671,10 +672,7 @@ def db_current(state: State) -> None:
         status = database.schema_status()
     finally:
         database.dispose()
-    report = SchemaReport(
-        database=database.location, current=status.current, head=status.head, state=status.state
-    )
-    state.emit(report, "db_current")
+    state.emit(SchemaReport(database=database.location, **asdict(status)), "db_current")
 
 
 @db.command("upgrade")
@@ -686,14 +684,7 @@ def db_upgrade(state: State) -> None:
         done = database.upgrade_schema()
     finally:
         database.dispose()
-    report = SchemaUpgrade(
-        database=database.location,
-        from_state=done.from_state,
-        from_revision=done.from_revision,
-        to_revision=done.to_revision,
-        backup=done.backup,
-    )
-    state.emit(report, "db_upgrade")
+    state.emit(SchemaUpgrade(database=database.location, **asdict(done)), "db_upgrade")
 
 
 def main() -> None:
