@@ -15,9 +15,7 @@ import threading
 import time
 from pathlib import Path
 
-from igny8_tui.automation.executor import RunOutcome
-from igny8_tui.runtime import Runtime
-from igny8_tui.runtime import stage_class
+from igny8_tui.runtime import RunOutcome, Runtime, stage_class
 from igny8_tui.schemas import ConfigUpdate
 
 SUBJECTS = """tomato pepper basil lettuce carrot onion garlic potato cucumber squash zucchini

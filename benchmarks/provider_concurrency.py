@@ -18,8 +18,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from igny8_tui.automation.executor import RunOutcome  # noqa: E402
-from igny8_tui.runtime import Runtime  # noqa: E402
+from igny8_tui.runtime import RunOutcome, Runtime  # noqa: E402
 from igny8_tui.schemas import ConfigUpdate  # noqa: E402
 
 DEMO = ROOT / "igny8_tui" / "data" / "demo_keywords.csv"

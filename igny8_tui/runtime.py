@@ -30,6 +30,7 @@ from igny8_tui.automation.stages.registry import STAGES, parse_stage_result, sta
 from igny8_tui.automation.workspace import Workspace
 from igny8_tui.constants import DAEMON_MAX_RUNS
 from igny8_tui.db.engine import Database
+from igny8_tui.db.migrate import SchemaState, SchemaStatus, UpgradeReport
 from igny8_tui.publish.folder import FolderTarget
 from igny8_tui.publish.target import PublishTarget
 from igny8_tui.schemas import RunOutcome
@@ -41,6 +42,7 @@ __all__ = [
     "Host",
     "RunOutcome",
     "Runtime",
+    "SchemaState",
     "Stage",
     "Template",
     "parse_stage_result",
@@ -56,17 +58,23 @@ class Runtime:
     actor: str
 
     @classmethod
-    def load(cls, home: Path | None, db: str | None, actor: str) -> Runtime:
-        return cls(settings=load_settings(home, db), actor=actor)
+    def load(cls, home: Path | None, db: str | None, actor: str, upgrade: bool = True) -> Runtime:
+        """`upgrade=False` refuses a database older than the code instead of upgrading it."""
+        settings = load_settings(home, db)
+        if not upgrade:
+            settings = settings.model_copy(update={"auto_upgrade": False})
+        return cls(settings=settings, actor=actor)
 
     @classmethod
-    def for_role(cls, home: Path | None, db: str | None, role: str) -> Runtime:
+    def for_role(
+        cls, home: Path | None, db: str | None, role: str, upgrade: bool = True
+    ) -> Runtime:
         """A runtime whose actor names this process, e.g. `run:alice@web1:4242`."""
-        return cls.load(home, db, actor=host_identity(role))
+        return cls.load(home, db, actor=host_identity(role), upgrade=upgrade)
 
     @cached_property
     def db(self) -> Database:
-        return Database(self.settings.database_url)
+        return Database(self.settings.database_url, auto_upgrade=self.settings.auto_upgrade)
 
     @cached_property
     def workspace(self) -> Workspace:
@@ -91,6 +99,28 @@ class Runtime:
     def close(self) -> None:
         if "db" in self.__dict__:
             self.db.dispose()
+
+    # ----- the database's schema -----
+
+    def _database_as_it_is(self) -> Database:
+        """The database opened without checking or upgrading its schema."""
+        return Database(self.settings.database_url, check_schema=False)
+
+    def schema_status(self) -> tuple[str, SchemaStatus]:
+        """Where the database is, and its schema revision against this igny8's head."""
+        database = self._database_as_it_is()
+        try:
+            return database.location, database.schema_status()
+        finally:
+            database.dispose()
+
+    def upgrade_schema(self) -> tuple[str, UpgradeReport]:
+        """Upgrade the database to this igny8's schema, backing up an SQLite file first."""
+        database = self._database_as_it_is()
+        try:
+            return database.location, database.upgrade_schema()
+        finally:
+            database.dispose()
 
     # ----- the AI -----
 

@@ -84,6 +84,8 @@ class Settings(BaseSettings):
     lease_ttl_s: float = Field(default=60.0, ge=1.0, le=3600.0)
     # The offline provider answers after this delay, to pace a demo like a real AI service.
     local_latency_ms: int = Field(default=0, ge=0, le=60_000)
+    # A database older than this igny8 is backed up and upgraded on open; off: refused instead.
+    auto_upgrade: bool = True
 
     @property
     def database_url(self) -> str:

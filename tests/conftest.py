@@ -97,3 +97,15 @@ def demo_site(
     if grant:
         runtime.workspace.add_credits(grant)
     return site.id
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> str:
+    """An empty PostgreSQL database (.ci/run starts one); where services are required, a
+    missing one fails the test instead of skipping it."""
+    url = os.environ.get("IGNY8_TEST_POSTGRES_URL")
+    if url:
+        return url
+    if os.environ.get("IGNY8_REQUIRE_SERVICES"):
+        pytest.fail("IGNY8_TEST_POSTGRES_URL is not set, and services are required")
+    pytest.skip("set IGNY8_TEST_POSTGRES_URL to an empty PostgreSQL database to run it")

@@ -14,10 +14,10 @@ from sqlalchemy import select
 
 from igny8_tui.automation import credits
 from igny8_tui.automation.executor import RunOutcome
+from igny8_tui.automation.workspace import Workspace
 from igny8_tui.db.models import Account, ActivityLog, AutomationRun
 from igny8_tui.runtime import Runtime
 from igny8_tui.tui.app import Igny8App
-from igny8_tui.automation.workspace import Workspace
 
 DEMO_CSV = Path(__file__).resolve().parents[1] / "igny8_tui" / "data" / "demo_keywords.csv"
 FIXED_NOW = datetime(2026, 11, 28, 13, 5, 22, tzinfo=UTC)

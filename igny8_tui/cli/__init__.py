@@ -5,7 +5,13 @@ from __future__ import annotations
 
 import click
 
-from igny8_tui.cli import config_commands, host_commands, run_commands, workspace_commands
+from igny8_tui.cli import (
+    config_commands,
+    db_commands,
+    host_commands,
+    run_commands,
+    workspace_commands,
+)
 from igny8_tui.cli.options import on_terminal
 
 
@@ -23,7 +29,7 @@ def cli(ctx: click.Context) -> None:
             click.echo(ctx.get_help())
 
 
-for module in (host_commands, workspace_commands, run_commands, config_commands):
+for module in (host_commands, workspace_commands, run_commands, config_commands, db_commands):
     for each in module.COMMANDS:
         cli.add_command(each)
 

@@ -25,9 +25,11 @@ EXIT_INTERRUPTED = 130
 class State:
     """Per-invocation options shared by every command."""
 
-    def __init__(self, home: Path | None, db: str | None, as_json: bool, role: str) -> None:
+    def __init__(
+        self, home: Path | None, db: str | None, as_json: bool, role: str, no_upgrade: bool
+    ) -> None:
         self.as_json = as_json
-        self.runtime = Runtime.for_role(home, db, role)
+        self.runtime = Runtime.for_role(home, db, role, upgrade=not no_upgrade)
 
     def emit(self, data: BaseModel | None, none_text: str = "(none)") -> None:
         """One result: as JSON with --json, else as the text written for its type."""
@@ -42,9 +44,14 @@ class State:
 
 
 def command(role: str = "cli") -> Callable[[F], F]:
-    """Adds --home/--db/--json to a command and turns user errors into one line and exit 2."""
+    """Adds --home/--db/--json/--no-upgrade to a command; a user error is one line and exit 2."""
 
     def decorate(func: F) -> F:
+        @click.option(
+            "--no-upgrade",
+            is_flag=True,
+            help="Refuse a database older than this igny8 instead of upgrading it.",
+        )
         @click.option("--json", "as_json", is_flag=True, help="Print one JSON document.")
         @click.option("--db", "db_url", envvar="IGNY8_DB", help="Database URL.")
         @click.option(
@@ -54,10 +61,12 @@ def command(role: str = "cli") -> Callable[[F], F]:
             help="Data directory.",
         )
         @functools.wraps(func)
-        def wrapper(home: Path | None, db_url: str | None, as_json: bool, **kwargs: Any) -> Any:
+        def wrapper(
+            home: Path | None, db_url: str | None, as_json: bool, no_upgrade: bool, **kwargs: Any
+        ) -> Any:
             state: State | None = None
             try:
-                state = State(home, db_url, as_json, role)
+                state = State(home, db_url, as_json, role, no_upgrade)
                 return func(state, **kwargs)
             except Igny8Error as exc:
                 click.echo(f"igny8: error: {exc}", err=True)

@@ -18,6 +18,8 @@ from igny8_tui.cli.payloads import (
     KeywordList,
     LogLines,
     PromptsReport,
+    SchemaReport,
+    SchemaUpgrade,
     SiteList,
     StatusReport,
 )
@@ -234,3 +236,23 @@ def _clusters(clusters: ClusterList) -> str:
 @render.register
 def _content(content: ContentList) -> str:
     return _records(content.root, ("id", "title", "words", "status", "published_path"))
+
+
+_NO_REVISION = {"empty": "none (an empty database)", "legacy": "none (made before migrations)"}
+
+
+@render.register
+def _db_current(data: SchemaReport) -> str:
+    current = data.current or _NO_REVISION.get(data.state, "none")
+    return f"database: {data.database}\ncurrent: {current}\nhead: {data.head}\nstate: {data.state}"
+
+
+@render.register
+def _db_upgrade(data: SchemaUpgrade) -> str:
+    if data.from_state == "current":
+        return f"{data.database} is already at schema revision {data.to_revision} (the head)"
+    if data.from_state == "empty":
+        return f"created {data.database} at schema revision {data.to_revision}"
+    start = data.from_revision or _NO_REVISION["legacy"]
+    backup = f"\nbackup: {data.backup}" if data.backup else ""
+    return f"upgraded {data.database}: schema revision {start} → {data.to_revision}{backup}"

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from pydantic import BaseModel, RootModel
 
+from igny8_tui.runtime import SchemaState
 from igny8_tui.schemas import (
     ClusterListing,
     ConfigPayload,
@@ -62,3 +65,22 @@ class ContentList(RootModel[list[ContentListing]]):
 
 class LogLines(RootModel[list[LogEntry]]):
     pass
+
+
+class SchemaReport(BaseModel):
+    """`igny8 db current`: the database's schema revision against this igny8's head."""
+
+    database: str
+    current: str | None
+    head: str
+    state: SchemaState
+
+
+class SchemaUpgrade(BaseModel):
+    """`igny8 db upgrade`: where the schema started and ended, and the backup it made."""
+
+    database: str
+    from_state: SchemaState
+    from_revision: str | None
+    to_revision: str
+    backup: Path | None

@@ -12,7 +12,14 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
-from igny8_tui.db.models import Base
+from igny8_tui.db.location import describe, sqlite_file
+from igny8_tui.db.migrate import (
+    SchemaStatus,
+    UpgradeReport,
+    ensure_schema,
+    schema_status,
+    upgrade,
+)
 
 SQLITE_BUSY_TIMEOUT_MS = 15_000
 _BEGIN_OPTION = "igny8_begin"
@@ -45,20 +52,46 @@ def _install_sqlite_recipe(engine: Engine) -> None:
 
 
 class Database:
-    """One database: read sessions and write sessions (BEGIN IMMEDIATE on SQLite)."""
+    """One database: read sessions and write sessions (BEGIN IMMEDIATE on SQLite).
 
-    def __init__(self, url: str) -> None:
+    Opening it brings its schema to this code's head (see `migrate.ensure_schema`): an older
+    database is backed up and upgraded, or refused when `auto_upgrade` is off; a newer one is
+    refused. `check_schema=False` opens it as it is, for `igny8 db` to report or upgrade it."""
+
+    def __init__(self, url: str, auto_upgrade: bool = True, *, check_schema: bool = True) -> None:
         parsed = make_url(url)
         self.is_sqlite = parsed.get_backend_name() == "sqlite"
-        if self.is_sqlite and parsed.database and parsed.database != ":memory:":
-            _prepare_sqlite_file(Path(parsed.database))
+        path = sqlite_file(parsed)
+        if path is not None:
+            _prepare_sqlite_file(path)
         self.engine = create_engine(url)
         if self.is_sqlite:
             _install_sqlite_recipe(self.engine)
-        writer = self.engine.execution_options(**{_BEGIN_OPTION: "IMMEDIATE"})
+        self._writer = self.engine.execution_options(**{_BEGIN_OPTION: "IMMEDIATE"})
         self._read = sessionmaker(self.engine, expire_on_commit=False)
-        self._write = sessionmaker(writer, expire_on_commit=False)
-        Base.metadata.create_all(writer)
+        self._write = sessionmaker(self._writer, expire_on_commit=False)
+        self.schema_upgrade: UpgradeReport | None = None
+        if check_schema:
+            self.schema_upgrade = self._ensure_schema(auto_upgrade)
+
+    def _ensure_schema(self, auto_upgrade: bool) -> UpgradeReport | None:
+        try:
+            return ensure_schema(self.engine, self._writer, auto_upgrade)
+        except BaseException:
+            self.engine.dispose()
+            raise
+
+    @property
+    def location(self) -> str:
+        """The database as messages name it: a file's path, or the URL without its password."""
+        return describe(self.engine.url)
+
+    def schema_status(self) -> SchemaStatus:
+        return schema_status(self.engine)
+
+    def upgrade_schema(self) -> UpgradeReport:
+        """Brings the schema to head now, whatever `auto_upgrade` says (`igny8 db upgrade`)."""
+        return upgrade(self._writer)
 
     @contextmanager
     def read(self) -> Iterator[Session]:
