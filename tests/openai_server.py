@@ -20,9 +20,9 @@ generators, marked as this server's work: every article's html holds `ARTICLE_MA
 first paragraph and every cluster description ends with `CLUSTER_MARKER`.
 
 A request is handled in this order: `latency_s`, then it takes the next scripted fault for its
-endpoint, sleeps `delay_s` and waits for `hold_until`, then `drop`, the API key check, `status`, `raw_body`, the model
-check (chat only), `reject_json_schema`, the strict-schema check, and finally the answer, which
-`content`, `refusal` and `finish_reason` shape.
+endpoint, sleeps `delay_s` and waits for `hold_until`, then `drop`, the API key check, `status`,
+`raw_body`, the model check (chat only), `reject_json_schema`, the strict-schema check, and
+finally the answer, which `content`, `refusal` and `finish_reason` shape.
 """
 
 from __future__ import annotations
