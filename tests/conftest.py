@@ -48,14 +48,27 @@ def run_igny8(
     )
 
 
-# Every connection pool an engine has opened in this process; `invoke_igny8` disposes the ones
-# an invocation opened.
-_POOLS_OPENED: weakref.WeakSet[Pool] = weakref.WeakSet()
+# Every connection pool an engine has opened in this process, with its database file.
+_POOLS_OPENED: weakref.WeakKeyDictionary[Pool, str | None] = weakref.WeakKeyDictionary()
 
 
 @event.listens_for(Engine, "engine_connect")
 def _remember_pool(connection: Connection) -> None:
-    _POOLS_OPENED.add(connection.engine.pool)
+    _POOLS_OPENED[connection.engine.pool] = connection.engine.url.database
+
+
+def _close_idle_connections(database: Path) -> None:
+    """Close this process's idle database connections before a command opens its own database.
+
+    Opening a database opens and closes its file with a plain file descriptor (the product's
+    `_prepare_sqlite_file`), which cancels every POSIX lock this process holds on the file
+    through SQLite. Another process could then take itself for the file's last user and delete
+    the WAL under this one: reads go stale and writes get lost. With no connection left open
+    here, there is no lock to lose."""
+    for pool, path in list(_POOLS_OPENED.items()):
+        if path == str(database) and getattr(pool, "checkedout", lambda: 0)():
+            raise RuntimeError(f"invoke_igny8 while a connection to {database} is in use")
+        pool.dispose()
 
 
 def _cli_runner() -> CliRunner:
@@ -71,6 +84,7 @@ def invoke_igny8(home: Path, *args: str, **env: str) -> subprocess.CompletedProc
     start-up of about a second. Each invocation opens its own database, closed afterwards."""
     environment: dict[str, str | None] = {k: None for k in os.environ if k.startswith("IGNY8_")}
     environment |= {"IGNY8_HOME": str(home), **env}
+    _close_idle_connections(home / "igny8.db")
     pools_before = set(_POOLS_OPENED)
     # `igny8 run` installs its own Ctrl-C handler: this process keeps pytest's.
     handlers = {signum: signal.getsignal(signum) for signum in (signal.SIGINT, signal.SIGTERM)}
