@@ -103,7 +103,8 @@ async def test_cancel_asks_first_declined_keeps_running_confirmed_cancels(
         await pilot.press("x")
         await until(pilot, lambda: app.screen.__class__.__name__ == "ConfirmScreen")
         await pilot.press("n")
-        await pilot.pause(0.3)
+        await until(pilot, lambda: app.screen.__class__.__name__ != "ConfirmScreen")
+        await pilot.pause(0.3)  # a cancel would have been written by now
         assert run_row(rt).status == "running"  # type: ignore[union-attr]
         await pilot.press("x")
         await until(pilot, lambda: app.screen.__class__.__name__ == "ConfirmScreen")
@@ -120,7 +121,7 @@ async def test_keys_that_do_not_apply_explain_why(runtime: Runtime) -> None:
         await until(pilot, lambda: app.data is not None)
         for key in ("p", "u", "x"):
             await pilot.press(key)
-        await pilot.pause(0.2)
+        await until(pilot, lambda: len(app._notifications) >= 3)
         messages = [n.message for n in app._notifications]
         assert messages.count("nothing to pause: site green-thumb has no active run") == 1
         assert any(m.startswith("nothing to resume") for m in messages)
@@ -157,7 +158,7 @@ async def test_a_run_hosted_by_another_process_is_shown_and_controlled(
             await until(pilot, lambda: run_row(runtime).status == "paused")  # type: ignore[union-attr]
             await pilot.press("u")
             await until(pilot, lambda: run_row(runtime).status == "completed", timeout=120)  # type: ignore[union-attr]
-        assert other.wait(timeout=60) == 0
+        assert other.wait(timeout=120) == 0
     finally:
         other.kill()
 
@@ -207,7 +208,7 @@ async def test_quit_with_an_active_run_asks_and_says_the_run_stays_recoverable(
         await until(pilot, lambda: app.screen.__class__.__name__ == "ConfirmScreen")
         assert "resumes the run where it stopped" in screen_text(app)
         await pilot.press("n")
-        await pilot.pause(0.2)
+        await until(pilot, lambda: app.screen.__class__.__name__ != "ConfirmScreen")
         assert app.is_running
         await pilot.press("q")
         await until(pilot, lambda: app.screen.__class__.__name__ == "ConfirmScreen")
