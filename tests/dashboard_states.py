@@ -240,8 +240,8 @@ async def until_still(pilot: Pilot, timeout_s: float = 60) -> None:
 
 
 def settled(*keys: str) -> Callable[[Pilot], Awaitable[None]]:
-    """Wait for the first read of the database, press `keys`, and wait for the screen to settle
-    (no cursor blinking)."""
+    """Wait for the first read of the database and the screen to settle, press `keys`, and wait
+    for the screen to settle again (no cursor blinking)."""
 
     async def run_before(pilot: Pilot) -> None:
         app = pilot.app
@@ -251,6 +251,7 @@ def settled(*keys: str) -> Callable[[Pilot], Awaitable[None]]:
         while app.data is None:
             assert loop.time() < deadline, "the dashboard never read the database"
             await pilot.pause(0.02)
+        await until_still(pilot)
         for key in keys:
             await pilot.press(key)
             await pilot.pause()

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import select
+from textual.widgets import RichLog
 
 from igny8_tui.automation.executor import RunOutcome
 from igny8_tui.db.models import AutomationRun
@@ -17,6 +18,7 @@ from igny8_tui.runtime import Runtime
 from igny8_tui.tui.app import Igny8App
 from igny8_tui.tui.widgets.activity_log import ActivityLog
 from tests.conftest import demo_site, start_igny8
+from tests.dashboard_states import StateCache, settled, still
 
 SIZE = (120, 40)
 
@@ -283,3 +285,22 @@ async def test_keys_can_be_remapped_in_the_config_file(home: Path) -> None:
         await pilot.press("n")
         await until(pilot, lambda: run_row(rt) is not None)
         await until(pilot, lambda: run_row(rt).status == "completed")  # type: ignore[union-attr]
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="product: the activity log scrolls to its end when written to, not when it shrinks",
+)
+async def test_the_activity_log_keeps_its_newest_line_in_view_when_it_shrinks(
+    dashboard_states: StateCache, tmp_path: Path
+) -> None:
+    app = dashboard_states.app(tmp_path / "home", "running_in_stage_4")
+    async with app.run_test(size=(80, 30)) as pilot:
+        await settled("f", "f")(pilot)  # following again: the log ends at its newest line
+        log = app.query_one("#log-lines", RichLog)
+        assert log.scroll_y == log.max_scroll_y
+        height = log.size.height
+        await pilot.resize_terminal(80, 24)
+        await still(pilot)
+        assert log.size.height < height, "the log should have shrunk"
+        assert log.scroll_y == log.max_scroll_y, "the newest lines went out of view"
