@@ -1,18 +1,28 @@
-"""Shared fixtures: a fresh data directory, the runtime over it, and the real `igny8` command."""
+"""Shared fixtures: a fresh data directory, the runtime over it, the `igny8` command (a real
+process, or in this process through click's CliRunner), waiting on conditions, and the cached
+dashboard states."""
 
 from __future__ import annotations
 
+import inspect
 import os
+import signal
 import subprocess
 import sys
 import tempfile
-from collections.abc import Iterator
+import time
+import weakref
+from collections.abc import Callable, Iterator
 from importlib.resources import files
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
+from sqlalchemy import Connection, Engine, Pool, event
 
+from igny8_tui.cli import cli
 from igny8_tui.runtime import Runtime
+from tests.dashboard_states import StateCache
 
 DEMO_CSV = Path(str(files("igny8_tui") / "data" / "demo_keywords.csv"))
 
@@ -25,9 +35,10 @@ def igny8_env(home: Path, **extra: str) -> dict[str, str]:
 
 
 def run_igny8(
-    home: Path, *args: str, timeout: float = 120, **env: str
+    home: Path, *args: str, timeout: float = 240, **env: str
 ) -> subprocess.CompletedProcess[str]:
-    """Run the real command in a subprocess, as an operator would."""
+    """Run the real command in a subprocess, as an operator would. For what only a process has:
+    the entry point, signals, kill -9, races between processes, hosts."""
     return subprocess.run(
         [sys.executable, "-m", "igny8_tui", *args],
         env=igny8_env(home, **env),
@@ -35,6 +46,75 @@ def run_igny8(
         text=True,
         timeout=timeout,
     )
+
+
+# Every connection pool an engine has opened in this process, with its database file.
+_POOLS_OPENED: weakref.WeakKeyDictionary[Pool, str | None] = weakref.WeakKeyDictionary()
+
+
+@event.listens_for(Engine, "engine_connect")
+def _remember_pool(connection: Connection) -> None:
+    _POOLS_OPENED[connection.engine.pool] = connection.engine.url.database
+
+
+def _close_idle_connections(database: Path) -> None:
+    """Close this process's idle database connections before a command opens its own database.
+
+    Opening a database opens and closes its file with a plain file descriptor (the product's
+    `_prepare_sqlite_file`), which cancels every POSIX lock this process holds on the file
+    through SQLite. Another process could then take itself for the file's last user and delete
+    the WAL under this one: reads go stale and writes get lost. With no connection left open
+    here, there is no lock to lose."""
+    for pool, path in list(_POOLS_OPENED.items()):
+        if path == str(database) and getattr(pool, "checkedout", lambda: 0)():
+            raise RuntimeError(f"invoke_igny8 while a connection to {database} is in use")
+        pool.dispose()
+
+
+def _cli_runner() -> CliRunner:
+    """A runner that keeps stderr apart from stdout (click 8.1 needs asking; 8.2+ always does)."""
+    if "mix_stderr" in inspect.signature(CliRunner).parameters:
+        return CliRunner(**{"mix_stderr": False})
+    return CliRunner()
+
+
+def invoke_igny8(home: Path, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
+    """The command in this process: the same arguments, environment (IGNY8_* from the test's
+    own environment dropped, as for `run_igny8`), exit code, stdout and stderr, without a Python
+    start-up of about a second. Each invocation opens its own database, closed afterwards."""
+    environment: dict[str, str | None] = {k: None for k in os.environ if k.startswith("IGNY8_")}
+    environment |= {"IGNY8_HOME": str(home), **env}
+    _close_idle_connections(home / "igny8.db")
+    pools_before = set(_POOLS_OPENED)
+    # `igny8 run` installs its own Ctrl-C handler: this process keeps pytest's.
+    handlers = {signum: signal.getsignal(signum) for signum in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        result = _cli_runner().invoke(
+            cli, list(args), env=environment, catch_exceptions=False, prog_name="igny8"
+        )
+    finally:
+        for signum, handler in handlers.items():
+            signal.signal(signum, handler)
+        for pool in set(_POOLS_OPENED) - pools_before:
+            pool.dispose()
+    return subprocess.CompletedProcess(
+        ["igny8", *args], result.exit_code, result.stdout, result.stderr
+    )
+
+
+def wait_until(
+    predicate: Callable[[], object],
+    timeout_s: float = 60,
+    interval_s: float = 0.05,
+    what: str = "the condition",
+) -> None:
+    """Return as soon as `predicate()` holds. The deadline is generous because a busy machine is
+    slow, not wrong: it only costs time when the test is failing anyway."""
+    deadline = time.monotonic() + timeout_s
+    while not predicate():
+        if time.monotonic() > deadline:
+            pytest.fail(f"timed out after {timeout_s:g} s waiting for {what}")
+        time.sleep(interval_s)
 
 
 class Igny8Process(subprocess.Popen[str]):
@@ -55,6 +135,9 @@ class Igny8Process(subprocess.Popen[str]):
         self.wait(timeout)
         return self.out_path.read_text(), self.err_path.read_text()
 
+    def stderr_so_far(self) -> str:
+        return self.err_path.read_text()
+
 
 def start_igny8(home: Path, *args: str, **env: str) -> Igny8Process:
     return Igny8Process(
@@ -73,6 +156,15 @@ def runtime(home: Path) -> Iterator[Runtime]:
     yield rt
     if "db" in rt.__dict__:
         rt.db.dispose()
+
+
+@pytest.fixture(scope="session")
+def dashboard_states(tmp_path_factory: pytest.TempPathFactory) -> StateCache:
+    """The dashboard states, each made once per test run. Under pytest-xdist every worker has
+    its own base directory inside the run's: the workers share the run's."""
+    base = tmp_path_factory.getbasetemp()
+    shared = base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
+    return StateCache(shared / "dashboard-states")
 
 
 SMALL_TOPICS_ROWS = 26  # the demo file's first two topics: raised beds and composting

@@ -1,16 +1,24 @@
 """Fixed, realistic dashboard states for snapshot tests and screenshots.
 
 Each state is made by the real engine (the offline provider, real runs), then every time in it
-is pinned to FIXED_NOW so the screen renders the same on every machine."""
+is pinned to FIXED_NOW so the screen renders the same on every machine. Making a state takes
+seconds (a run of 150 keywords), so `StateCache` makes each one once and copies its database."""
 
 from __future__ import annotations
 
+import asyncio
+import fcntl
+import os
 import re
+import shutil
 import threading
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from sqlalchemy import select
+from textual.pilot import Pilot
+from textual.widgets import Input
 
 from igny8_tui.automation import credits
 from igny8_tui.automation.executor import RunOutcome
@@ -151,11 +159,109 @@ def failed(rt: Runtime) -> int:
     return site_id
 
 
-def build_app(home: Path, state: str) -> Igny8App:
-    """The dashboard over a fresh database in `home`, in the named state, on a fixed clock."""
+STATES = ("idle", "paused_in_stage_4", "running_in_stage_4", "completed", "failed")
+SITE = "green-thumb"
+ACTOR = "dashboard:ops@web1:7"
+DATABASE = "igny8.db"
+
+
+def _configure(home: Path) -> None:
     # One AI call at a time: items commit in queue order, so every run tells the same story.
     home.mkdir(parents=True, exist_ok=True)
     (home / "config.toml").write_text("ai_concurrency = 1\n")
-    rt = Runtime.load(home, None, actor="dashboard:ops@web1:7")
-    site_id = globals()[state](rt)
-    return Igny8App(rt, site_id, host=False, clock=lambda: FIXED_NOW)
+
+
+def make_state(home: Path, state: str) -> None:
+    """A fresh database in `home`, in the named state; closed, so its file is complete."""
+    _configure(home)
+    rt = Runtime.load(home, None, actor=ACTOR)
+    globals()[state](rt)
+    rt.db.dispose()
+
+
+def open_app(home: Path) -> Igny8App:
+    """The dashboard over the state in `home`, on a fixed clock."""
+    rt = Runtime.load(home, None, actor=ACTOR)
+    return Igny8App(rt, rt.workspace.site(SITE).id, host=False, clock=lambda: FIXED_NOW)
+
+
+def build_app(home: Path, state: str) -> Igny8App:
+    """The dashboard over a fresh database in `home`, in the named state, on a fixed clock."""
+    make_state(home, state)
+    return open_app(home)
+
+
+class StateCache:
+    """Each state made once under `root`, then copied into every home that asks for it.
+
+    Processes may share `root` (pytest-xdist workers): a lock file per state lets one of them
+    make it while the others wait, and a state counts as made only once its marker exists."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+
+    def database(self, state: str) -> Path:
+        if state not in STATES:
+            raise ValueError(f"unknown dashboard state {state!r}")
+        made = self.root / state
+        marker = made / "made"
+        self.root.mkdir(parents=True, exist_ok=True)
+        with (self.root / f"{state}.lock").open("w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            if not marker.exists():
+                shutil.rmtree(made, ignore_errors=True)  # a half-made state from a failed try
+                make_state(made / "home", state)
+                marker.touch()
+        return made / "home" / DATABASE
+
+    def copy_into(self, home: Path, state: str) -> Path:
+        """`home` holds its own copy of the state's database (and the config it was made with)."""
+        source = self.database(state)
+        _configure(home)
+        target = home / DATABASE
+        shutil.copyfile(source, target)
+        os.chmod(target, 0o600)
+        return home
+
+    def app(self, home: Path, state: str) -> Igny8App:
+        return open_app(self.copy_into(home, state))
+
+
+async def until_still(pilot: Pilot, timeout_s: float = 60) -> None:
+    """Wait until the screen stops changing: the same picture three times in a row."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout_s
+    pictures: list[str] = []
+    while len(pictures) < 3 or len(set(pictures[-3:])) > 1:
+        assert loop.time() < deadline, f"the screen still changed after {timeout_s:g} s"
+        await pilot.pause(0.05)
+        await pilot.wait_for_scheduled_animations()
+        pictures.append(pilot.app.export_screenshot())
+
+
+def settled(*keys: str) -> Callable[[Pilot], Awaitable[None]]:
+    """Wait for the first read of the database and the screen to settle, press `keys`, and wait
+    for the screen to settle again (no cursor blinking)."""
+
+    async def run_before(pilot: Pilot) -> None:
+        app = pilot.app
+        assert isinstance(app, Igny8App)
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + 60
+        while app.data is None:
+            assert loop.time() < deadline, "the dashboard never read the database"
+            await pilot.pause(0.02)
+        await until_still(pilot)
+        for key in keys:
+            await pilot.press(key)
+            await pilot.pause()
+        await still(pilot)
+
+    return run_before
+
+
+async def still(pilot: Pilot) -> None:
+    """No cursor blinks in text fields, then wait until the screen stops changing."""
+    for field in pilot.app.screen.query(Input):
+        field.cursor_blink = False
+    await until_still(pilot)

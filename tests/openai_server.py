@@ -20,9 +20,9 @@ generators, marked as this server's work: every article's html holds `ARTICLE_MA
 first paragraph and every cluster description ends with `CLUSTER_MARKER`.
 
 A request is handled in this order: `latency_s`, then it takes the next scripted fault for its
-endpoint and sleeps `delay_s`, then `drop`, the API key check, `status`, `raw_body`, the model
-check (chat only), `reject_json_schema`, the strict-schema check, and finally the answer, which
-`content`, `refusal` and `finish_reason` shape.
+endpoint, sleeps `delay_s` and waits for `hold_until`, then `drop`, the API key check, `status`,
+`raw_body`, the model check (chat only), `reject_json_schema`, the strict-schema check, and
+finally the answer, which `content`, `refusal` and `finish_reason` shape.
 """
 
 from __future__ import annotations
@@ -93,7 +93,9 @@ class Fault:
 
     `status`: answer with this error status and an OpenAI error body (`error_code` and `message`
     override its code and message; `retry_after` adds a `Retry-After` header, in seconds).
-    `delay_s`: sleep first. `drop`: close the connection without a response. `raw_body`: HTTP 200
+    `delay_s`: sleep first. `hold_until`: then wait until the test sets this event, so requests
+    stay in flight exactly as long as the test needs (a fixed delay can be too short on a busy
+    machine). `drop`: close the connection without a response. `raw_body`: HTTP 200
     with exactly this body. Chat only: `content` replaces the answer's message.content;
     `refusal` sets message.refusal with null content; `finish_reason` other than "stop" cuts the
     default answer in half; `reject_json_schema` refuses a json_schema response_format with 400.
@@ -104,6 +106,7 @@ class Fault:
     error_code: str | None = None
     message: str | None = None
     delay_s: float = 0.0
+    hold_until: threading.Event | None = None
     drop: bool = False
     raw_body: str | None = None
     content: str | None = None
@@ -627,6 +630,13 @@ class FakeOpenAIServer:
         """Sleep, unless the server stops first; False when it stopped."""
         return seconds <= 0 or not self._stopping.wait(seconds)
 
+    def _hold(self, release: threading.Event | None) -> bool:
+        """Wait until `release` is set, unless the server stops first; False when it stopped."""
+        while release is not None and not release.wait(SERVE_POLL_INTERVAL_S):
+            if self._stopping.is_set():
+                return False
+        return True
+
     def _respond(
         self,
         handler: _Handler,
@@ -643,7 +653,7 @@ class FakeOpenAIServer:
             return _error_response(_RequestError(404, message, "unknown_url"))
         fault = record.fault = self._next_fault(endpoint)
         fault = fault or Fault()
-        if not self._pause(fault.delay_s) or fault.drop:
+        if not self._pause(fault.delay_s) or not self._hold(fault.hold_until) or fault.drop:
             return None
         if self.api_key is not None and (
             handler.headers.get("Authorization") != f"Bearer {self.api_key}"

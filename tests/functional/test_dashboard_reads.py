@@ -16,7 +16,7 @@ from igny8_tui.tui.screens.estimate import EstimateScreen
 from igny8_tui.tui.screens.history import HistoryScreen
 from igny8_tui.tui.screens.sites import SitePickerScreen
 from tests.conftest import demo_site
-from tests.test_tui_dashboard import until
+from tests.functional.test_tui_dashboard import until
 
 
 @contextmanager

@@ -127,6 +127,12 @@ class ActivityLog(Vertical):
         search.value = self.text
         search.focus()
 
+    def on_resize(self) -> None:
+        """A smaller log (a smaller terminal) keeps its newest line in view while following."""
+        if self.following:
+            log = self.query_one(RichLog)
+            self.call_after_refresh(log.scroll_end, animate=False, immediate=True)
+
     def on_input_changed(self, event: Input.Changed) -> None:
         self.text = event.value
         self._redraw()

@@ -21,6 +21,7 @@ from igny8_tui.ai.outputs import (
     IdeasResult,
     ImagePromptsResult,
 )
+from tests.conftest import wait_until
 from tests.openai_server import (
     ARTICLE_MARKER,
     CLUSTER_MARKER,
@@ -112,7 +113,7 @@ def chat_body(
 @pytest.fixture
 def http(fake_openai: FakeOpenAIServer) -> Iterator[httpx.Client]:
     """One keep-alive client for the test's server (a client per call costs ~40 ms)."""
-    with httpx.Client(base_url=fake_openai.base_url, timeout=5) as client:
+    with httpx.Client(base_url=fake_openai.base_url, timeout=60) as client:
         yield client
 
 
@@ -424,10 +425,15 @@ def test_four_concurrent_slow_requests_are_all_in_flight_at_once(
     fake_openai: FakeOpenAIServer, http: httpx.Client
 ) -> None:
     fake_openai.latency_s = 0.4
+    release = threading.Event()
+    fake_openai.script(*[Fault(hold_until=release)] * 4)
     body = chat_body("image_prompts_result", IMAGE_PROMPTS_INPUT)
 
     with ThreadPoolExecutor(4) as pool:
-        statuses = list(pool.map(lambda _: post_chat(http, body).status_code, range(4)))
+        calls = [pool.submit(lambda: post_chat(http, body).status_code) for _ in range(4)]
+        wait_until(lambda: len(fake_openai.requests) == 4, what="four requests")
+        release.set()
+        statuses = [call.result() for call in calls]
 
     assert statuses == [200] * 4
     assert (fake_openai.max_in_flight, fake_openai.max_connections) == (4, 4)
@@ -445,27 +451,51 @@ def test_sequential_calls_reuse_one_connection_and_never_overlap(
     assert [r.endpoint for r in fake_openai.requests] == ["models"] * 3
 
 
+def test_hold_until_keeps_a_request_in_flight_until_released(
+    fake_openai: FakeOpenAIServer, http: httpx.Client
+) -> None:
+    release = threading.Event()
+    fake_openai.script(Fault(hold_until=release))
+    with ThreadPoolExecutor(1) as pool:
+        call = pool.submit(post_chat, http, chat_body("article", ARTICLE_INPUT))
+        wait_until(lambda: fake_openai.requests, what="the request")
+        held = fake_openai.requests[0]
+
+        assert (held.ended_at, call.done()) == (None, False)
+        release.set()
+        answer = answer_of(call.result())
+
+    assert held.ended_at is not None and held.status == 200
+    assert ARTICLE_MARKER in answer["html"]
+
+
+# Far longer than any stop may take: a stop that waited for it could not pass the test.
+SLEEP_LONGER_THAN_ANY_STOP_S = 300.0
+
+
 def test_stop_does_not_wait_for_a_sleeping_request() -> None:
     server = FakeOpenAIServer().start()
-    server.script(Fault(delay_s=30))
+    server.script(Fault(delay_s=SLEEP_LONGER_THAN_ANY_STOP_S))
     errors: list[Exception] = []
 
     def call() -> None:
         try:
-            httpx.post(f"{server.base_url}/chat/completions", json={}, timeout=10)
+            httpx.post(
+                f"{server.base_url}/chat/completions",
+                json={},
+                timeout=SLEEP_LONGER_THAN_ANY_STOP_S,
+            )
         except httpx.HTTPError as error:
             errors.append(error)
 
     caller = threading.Thread(target=call)
     caller.start()
-    deadline = time.monotonic() + 5
-    while not server.requests and time.monotonic() < deadline:
-        time.sleep(0.01)
+    wait_until(lambda: server.requests, what="the request")
     started = time.monotonic()
     server.stop()
-    caller.join(5)
+    caller.join(SLEEP_LONGER_THAN_ANY_STOP_S / 5)
 
     assert server.requests[0].status is None
-    assert time.monotonic() - started < 2
-    assert not caller.is_alive()
-    assert len(errors) == 1
+    assert time.monotonic() - started < SLEEP_LONGER_THAN_ANY_STOP_S / 5
+    assert not caller.is_alive(), "the request still waits: stop left its connection open"
+    assert len(errors) == 1 and not isinstance(errors[0], httpx.TimeoutException)

@@ -4,10 +4,6 @@ from __future__ import annotations
 
 import json
 import signal
-import subprocess
-import sys
-import time
-from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -19,7 +15,8 @@ from igny8_tui.automation.scheduler import NOT_STARTED, DueRunStarter
 from igny8_tui.db.models import ActivityLog, AutomationConfig, AutomationRun, utcnow
 from igny8_tui.runtime import Runtime
 from igny8_tui.schemas import ConfigUpdate
-from tests.conftest import DEMO_CSV, demo_site, igny8_env, run_igny8, start_igny8
+from tests.conftest import DEMO_CSV, demo_site, invoke_igny8, start_igny8, wait_until
+from tests.racers import race, start_racers
 
 SITE = "green-thumb"
 BERLIN = ZoneInfo("Europe/Berlin")
@@ -83,13 +80,6 @@ def _starter(rt: Runtime) -> DueRunStarter:
     return DueRunStarter(rt.db, rt.service.create_run)
 
 
-def _wait_for(check: Callable[[], bool], timeout: float = 60, what: str = "") -> None:
-    deadline = time.monotonic() + timeout
-    while not check():
-        assert time.monotonic() < deadline, f"timed out waiting for {what}"
-        time.sleep(0.05)
-
-
 def _next_0200_utc(after: datetime) -> datetime:
     today = after.replace(hour=2, minute=0, second=0, microsecond=0)
     return today if today > after else today + timedelta(days=1)
@@ -103,7 +93,7 @@ def test_config_set_schedules_the_next_0200_utc_and_disabling_clears_it(
 ) -> None:
     site_id = demo_site(runtime)
     before = utcnow()
-    enabled = run_igny8(
+    enabled = invoke_igny8(
         home,
         "config",
         "set",
@@ -121,16 +111,16 @@ def test_config_set_schedules_the_next_0200_utc_and_disabling_clears_it(
     assert due in {_next_0200_utc(before), _next_0200_utc(after)}
     assert json.loads(enabled.stdout)["next_run_at"] == due.isoformat().replace("+00:00", "Z")
 
-    shown = run_igny8(home, "config", "show", "--site", SITE, "--json")
+    shown = invoke_igny8(home, "config", "show", "--site", SITE, "--json")
     assert shown.returncode == 0, shown.stderr
     assert datetime.fromisoformat(json.loads(shown.stdout)["next_run_at"]) == due
-    assert f"next_run_at = {due}" in run_igny8(home, "config", "show", "--site", SITE).stdout
+    assert f"next_run_at = {due}" in invoke_igny8(home, "config", "show", "--site", SITE).stdout
 
-    disabled = run_igny8(home, "config", "set", "--site", SITE, "enabled=false", "--json")
+    disabled = invoke_igny8(home, "config", "set", "--site", SITE, "enabled=false", "--json")
     assert disabled.returncode == 0, disabled.stderr
     assert json.loads(disabled.stdout)["next_run_at"] is None
     assert _config(runtime, site_id).next_run_at is None
-    shown = run_igny8(home, "config", "show", "--site", SITE, "--json")
+    shown = invoke_igny8(home, "config", "show", "--site", SITE, "--json")
     assert json.loads(shown.stdout)["next_run_at"] is None
 
 
@@ -253,10 +243,10 @@ def test_insufficient_credits_at_the_scheduled_time_starts_nothing_and_history_s
     assert line.message.startswith(expected), line.message
     assert (line.level, line.run_id) == ("WARN", None)
 
-    text = run_igny8(home, "history", "--site", SITE)
+    text = invoke_igny8(home, "history", "--site", SITE)
     assert text.returncode == 0, text.stderr
     assert expected in text.stdout
-    shown = json.loads(run_igny8(home, "history", "--site", SITE, "--json").stdout)
+    shown = json.loads(invoke_igny8(home, "history", "--site", SITE, "--json").stdout)
     assert shown["runs"] == []
     assert [note["message"] for note in shown["not_started"]] == [line.message]
 
@@ -281,18 +271,15 @@ def test_a_site_with_an_active_run_gets_no_second_run_and_the_log_says_why(
 
 # --- hosts racing -------------------------------------------------------------------------------
 
-# Each racer opens the database, waits for the same instant, then checks due schedules once.
+# Each racer opens the database, then checks due schedules once when the race starts.
 RACER = """
-import sys, time
 from igny8_tui.automation.scheduler import DueRunStarter
 from igny8_tui.runtime import Runtime
 rt = Runtime.load(None, None, actor="racer")
 starter = DueRunStarter(rt.db, rt.service.create_run)
-at = float(sys.argv[1])
-on_time = time.time() < at
-time.sleep(max(0.0, at - time.time()))
+ready_then_wait()
 started = [o.run_id for o in starter.check() if o.run_id is not None]
-print(on_time, len(started))
+print(len(started))
 """
 
 
@@ -305,20 +292,10 @@ def test_two_hosts_checking_at_the_same_moment_start_one_scheduled_run(
         with runtime.db.write() as s:
             config = s.scalars(select(AutomationConfig)).one()
             config.next_run_at = utcnow() - timedelta(hours=1)
-        at = time.time() + 2.0
-        racers = [
-            subprocess.Popen(
-                [sys.executable, "-c", RACER, str(at)],
-                env=igny8_env(home),
-                stdout=subprocess.PIPE,
-                stderr=subprocess.PIPE,
-                text=True,
-            )
-            for _ in range(2)
-        ]
-        outputs = [r.communicate(timeout=60) for r in racers]
+        racers = start_racers(home, RACER)
+        outputs = race(racers)
         assert all(r.returncode == 0 for r in racers), [err for _, err in outputs]
-        assert sorted(out.split() for out, _ in outputs) == [["True", "0"], ["True", "1"]]
+        assert sorted(out.split() for out, _ in outputs) == [["0"], ["1"]]
         active = [r for r in _runs(runtime, site_id) if r.status == "running"]
         assert [r.trigger_type for r in active] == ["scheduled"], f"attempt {attempt}"
         assert _config(runtime, site_id).next_run_at > utcnow()
@@ -344,13 +321,14 @@ def test_the_daemon_starts_a_due_run_at_start_up_completes_it_and_exits_0_on_sig
 
     daemon = start_igny8(home, "daemon")
     try:
-        _wait_for(lambda: bool(_runs(runtime, site_id)), timeout=30, what="the scheduled run")
-        _wait_for(
+        wait_until(lambda: _runs(runtime, site_id), timeout_s=120, what="the scheduled run")
+        wait_until(
             lambda: _runs(runtime, site_id)[0].status not in ("running", "paused"),
+            timeout_s=240,
             what="the run to end",
         )
         daemon.send_signal(signal.SIGTERM)
-        _, err = daemon.communicate(timeout=30)
+        _, err = daemon.communicate(timeout=120)
     finally:
         daemon.kill()
     assert daemon.returncode == 0, err

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -13,18 +10,18 @@ from sqlalchemy import select
 from igny8_tui.db.models import AutomationRun
 from igny8_tui.errors import AlreadyRunningError
 from igny8_tui.runtime import Runtime
-from tests.conftest import demo_site, igny8_env
+from tests.conftest import demo_site
+from tests.racers import race, start_racers
 
-# Each racer waits for the same instant, then calls run_now once.
+# Each racer opens the database, then calls run_now once when the race starts.
 RACER = """
-import sys, time
 from igny8_tui.errors import AlreadyRunningError
 from igny8_tui.runtime import Runtime
 rt = Runtime.load(None, None, actor="racer")
 rt.db
-time.sleep(max(0.0, float(sys.argv[1]) - time.time()))
+ready_then_wait()
 try:
-    print("started", rt.service.run_now(int(sys.argv[2])).run_id)
+    print("started", rt.service.run_now(int(sys.argv[1])).run_id)
 except AlreadyRunningError as exc:
     print("refused", exc)
 """
@@ -33,18 +30,8 @@ except AlreadyRunningError as exc:
 def test_two_processes_racing_run_now_create_exactly_one_run(home: Path, runtime: Runtime) -> None:
     site_id = demo_site(runtime)
     for attempt in range(4):
-        at = time.time() + 1.5
-        racers = [
-            subprocess.Popen(
-                [sys.executable, "-c", RACER, str(at), str(site_id)],
-                env=igny8_env(home),
-                stdout=subprocess.PIPE,
-                stderr=subprocess.PIPE,
-                text=True,
-            )
-            for _ in range(2)
-        ]
-        outputs = [r.communicate(timeout=60) for r in racers]
+        racers = start_racers(home, RACER, str(site_id))
+        outputs = race(racers)
         lines = sorted(out.strip() for out, err in outputs)
         assert all(r.returncode == 0 for r in racers), [err for _, err in outputs]
         assert lines[0].startswith("refused already running: site 'green-thumb' has active run")

@@ -25,7 +25,7 @@ from igny8_tui.tui.screens.help import HelpScreen
 from igny8_tui.tui.screens.history import HistoryScreen, RunDetailScreen
 from igny8_tui.tui.screens.sites import SitePickerScreen
 from tests.conftest import demo_site
-from tests.test_tui_dashboard import until
+from tests.functional.test_tui_dashboard import until
 
 SCREENS_TCSS = Path(screens.__file__).parent / "screens.tcss"
 NOT_DISMISSED = object()

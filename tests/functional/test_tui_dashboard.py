@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import select
+from textual.widgets import RichLog
 
 from igny8_tui.automation.executor import RunOutcome
 from igny8_tui.db.models import AutomationRun
@@ -17,6 +18,7 @@ from igny8_tui.runtime import Runtime
 from igny8_tui.tui.app import Igny8App
 from igny8_tui.tui.widgets.activity_log import ActivityLog
 from tests.conftest import demo_site, start_igny8
+from tests.dashboard_states import StateCache, settled, still
 
 SIZE = (120, 40)
 
@@ -103,7 +105,8 @@ async def test_cancel_asks_first_declined_keeps_running_confirmed_cancels(
         await pilot.press("x")
         await until(pilot, lambda: app.screen.__class__.__name__ == "ConfirmScreen")
         await pilot.press("n")
-        await pilot.pause(0.3)
+        await until(pilot, lambda: app.screen.__class__.__name__ != "ConfirmScreen")
+        await pilot.pause(0.3)  # a cancel would have been written by now
         assert run_row(rt).status == "running"  # type: ignore[union-attr]
         await pilot.press("x")
         await until(pilot, lambda: app.screen.__class__.__name__ == "ConfirmScreen")
@@ -120,7 +123,7 @@ async def test_keys_that_do_not_apply_explain_why(runtime: Runtime) -> None:
         await until(pilot, lambda: app.data is not None)
         for key in ("p", "u", "x"):
             await pilot.press(key)
-        await pilot.pause(0.2)
+        await until(pilot, lambda: len(app._notifications) >= 3)
         messages = [n.message for n in app._notifications]
         assert messages.count("nothing to pause: site green-thumb has no active run") == 1
         assert any(m.startswith("nothing to resume") for m in messages)
@@ -157,7 +160,7 @@ async def test_a_run_hosted_by_another_process_is_shown_and_controlled(
             await until(pilot, lambda: run_row(runtime).status == "paused")  # type: ignore[union-attr]
             await pilot.press("u")
             await until(pilot, lambda: run_row(runtime).status == "completed", timeout=120)  # type: ignore[union-attr]
-        assert other.wait(timeout=60) == 0
+        assert other.wait(timeout=120) == 0
     finally:
         other.kill()
 
@@ -207,7 +210,7 @@ async def test_quit_with_an_active_run_asks_and_says_the_run_stays_recoverable(
         await until(pilot, lambda: app.screen.__class__.__name__ == "ConfirmScreen")
         assert "resumes the run where it stopped" in screen_text(app)
         await pilot.press("n")
-        await pilot.pause(0.2)
+        await until(pilot, lambda: app.screen.__class__.__name__ != "ConfirmScreen")
         assert app.is_running
         await pilot.press("q")
         await until(pilot, lambda: app.screen.__class__.__name__ == "ConfirmScreen")
@@ -282,3 +285,18 @@ async def test_keys_can_be_remapped_in_the_config_file(home: Path) -> None:
         await pilot.press("n")
         await until(pilot, lambda: run_row(rt) is not None)
         await until(pilot, lambda: run_row(rt).status == "completed")  # type: ignore[union-attr]
+
+
+async def test_the_activity_log_keeps_its_newest_line_in_view_when_it_shrinks(
+    dashboard_states: StateCache, tmp_path: Path
+) -> None:
+    app = dashboard_states.app(tmp_path / "home", "running_in_stage_4")
+    async with app.run_test(size=(80, 30)) as pilot:
+        await settled("f", "f")(pilot)  # following again: the log ends at its newest line
+        log = app.query_one("#log-lines", RichLog)
+        assert log.scroll_y == log.max_scroll_y
+        height = log.size.height
+        await pilot.resize_terminal(80, 24)
+        await still(pilot)
+        assert log.size.height < height, "the log should have shrunk"
+        assert log.scroll_y == log.max_scroll_y, "the newest lines went out of view"

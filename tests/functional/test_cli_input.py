@@ -1,4 +1,7 @@
-"""Bad input gets one clear line naming the problem, exit 2, and changes nothing."""
+"""Bad input gets one clear line naming the problem, exit 2, and changes nothing.
+
+The command runs in this process (`invoke_igny8`); the one-line errors of the real entry point
+are checked in a real process by the last two tests."""
 
 from __future__ import annotations
 
@@ -7,17 +10,17 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import DEMO_CSV, run_igny8
+from tests.conftest import DEMO_CSV, invoke_igny8, run_igny8
 
 
 @pytest.fixture
 def site(home: Path) -> str:
-    assert run_igny8(home, "site", "add", "green-thumb").returncode == 0
+    assert invoke_igny8(home, "site", "add", "green-thumb").returncode == 0
     return "green-thumb"
 
 
 def _keyword_count(home: Path, site: str) -> int:
-    listed = run_igny8(home, "keywords", "list", "--site", site, "--json")
+    listed = invoke_igny8(home, "keywords", "list", "--site", site, "--json")
     return len(json.loads(listed.stdout))
 
 
@@ -36,11 +39,11 @@ def _keyword_count(home: Path, site: str) -> int:
 def test_a_bad_csv_row_rejects_the_whole_file_naming_line_and_field(
     home: Path, site: str, body: str, expected: str
 ) -> None:
-    run_igny8(home, "keywords", "import", "--site", site, str(DEMO_CSV))
+    invoke_igny8(home, "keywords", "import", "--site", site, str(DEMO_CSV))
     before = _keyword_count(home, site)
     bad = home / "bad.csv"
     bad.write_text(body)
-    result = run_igny8(home, "keywords", "import", "--site", site, str(bad))
+    result = invoke_igny8(home, "keywords", "import", "--site", site, str(bad))
     assert result.returncode == 2
     assert result.stderr.startswith(f"igny8: error: {bad}{expected}")
     assert len(result.stderr.strip().splitlines()) == 1
@@ -50,16 +53,16 @@ def test_a_bad_csv_row_rejects_the_whole_file_naming_line_and_field(
 def test_duplicate_keywords_are_merged(home: Path, site: str) -> None:
     csv = home / "dupes.csv"
     csv.write_text("keyword,volume\nRaised Beds,100\nraised  beds,300\ncompost bins,50\n")
-    result = run_igny8(home, "keywords", "import", "--site", site, str(csv), "--json")
+    result = invoke_igny8(home, "keywords", "import", "--site", site, str(csv), "--json")
     assert json.loads(result.stdout) | {"site": ""} == {
         "site": "",
         "rows": 3,
         "added": 2,
         "merged": 1,
     }
-    again = run_igny8(home, "keywords", "import", "--site", site, str(csv), "--json")
+    again = invoke_igny8(home, "keywords", "import", "--site", site, str(csv), "--json")
     assert json.loads(again.stdout)["added"] == 0
-    listed = json.loads(run_igny8(home, "keywords", "list", "--site", site, "--json").stdout)
+    listed = json.loads(invoke_igny8(home, "keywords", "list", "--site", site, "--json").stdout)
     assert [(k["keyword"], k["volume"]) for k in listed] == [
         ("Raised Beds", 300),
         ("compost bins", 50),
@@ -85,15 +88,15 @@ def test_duplicate_keywords_are_merged(home: Path, site: str) -> None:
 def test_a_bad_config_value_changes_nothing(
     home: Path, site: str, assignment: str, expected: str
 ) -> None:
-    before = run_igny8(home, "config", "show", "--site", site, "--json").stdout
-    result = run_igny8(home, "config", "set", "--site", site, "stage_2_batch_size=7", assignment)
+    before = invoke_igny8(home, "config", "show", "--site", site, "--json").stdout
+    result = invoke_igny8(home, "config", "set", "--site", site, "stage_2_batch_size=7", assignment)
     assert result.returncode == 2
     assert result.stderr.startswith(f"igny8: error: {expected}")
-    assert run_igny8(home, "config", "show", "--site", site, "--json").stdout == before
+    assert invoke_igny8(home, "config", "show", "--site", site, "--json").stdout == before
 
 
 def test_config_set_validates_and_stores_every_value(home: Path, site: str) -> None:
-    result = run_igny8(
+    result = invoke_igny8(
         home,
         "config",
         "set",
@@ -106,7 +109,7 @@ def test_config_set_validates_and_stores_every_value(home: Path, site: str) -> N
         "--json",
     )
     assert result.returncode == 0, result.stderr
-    shown = json.loads(run_igny8(home, "config", "show", "--site", site, "--json").stdout)
+    shown = json.loads(invoke_igny8(home, "config", "show", "--site", site, "--json").stdout)
     assert (shown["stage_4_batch_size"], shown["skip_stage_6"]) == (3, True)
     assert (shown["scheduled_time"], shown["frequency"]) == ("06:30", "weekly")
 

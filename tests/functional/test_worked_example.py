@@ -1,4 +1,4 @@
-"""The spec's worked example, end to end through the real `igny8` command."""
+"""The spec's worked example, end to end through the `igny8` command: the run in a real process."""
 
 from __future__ import annotations
 
@@ -12,28 +12,28 @@ from igny8_tui.automation.credits import ledger_sum_milli
 from igny8_tui.content_html import count_words
 from igny8_tui.db.models import Account, Cluster, Content, ContentIdea, Image, Keyword, Task
 from igny8_tui.runtime import Runtime
-from tests.conftest import DEMO_CSV, run_igny8
+from tests.conftest import DEMO_CSV, invoke_igny8, run_igny8
 
 GRANT = 5000
 EXPECTED_CREDITS = {1: 45, 2: 72, 3: 0, 4: 540, 5: 36, 6: 180, 7: 0}
 
 
 def _prepare(home: Path) -> None:
-    assert run_igny8(home, "site", "add", "green-thumb").returncode == 0
-    assert run_igny8(home, "credits", "--add", str(GRANT)).returncode == 0
-    imported = run_igny8(home, "keywords", "import", "--site", "green-thumb", str(DEMO_CSV))
+    assert invoke_igny8(home, "site", "add", "green-thumb").returncode == 0
+    assert invoke_igny8(home, "credits", "--add", str(GRANT)).returncode == 0
+    imported = invoke_igny8(home, "keywords", "import", "--site", "green-thumb", str(DEMO_CSV))
     assert imported.returncode == 0, imported.stderr
 
 
 def test_worked_example_150_keywords_become_36_published_articles(home: Path) -> None:
     _prepare(home)
-    done = run_igny8(home, "run", "--site", "green-thumb", "--json", timeout=300)
+    done = run_igny8(home, "run", "--site", "green-thumb", "--json", timeout=600)
     assert done.returncode == 0, done.stderr
     summary = json.loads(done.stdout)
     assert summary["status"] == "completed"
     assert summary["total_credits_used"] == 873
 
-    progress = json.loads(run_igny8(home, "status", "--site", "green-thumb", "--json").stdout)
+    progress = json.loads(invoke_igny8(home, "status", "--site", "green-thumb", "--json").stdout)
     results = {s["number"]: s["result"] for s in progress["progress"]["stages"]}
     stage_1 = ("keywords_processed", "clusters_created", "batches_run", "credits_used", "partial")
     assert [results[1][k] for k in stage_1] == [150, 12, 3, 45, False]

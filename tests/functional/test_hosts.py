@@ -6,7 +6,6 @@ import json
 import signal
 import sqlite3
 import subprocess
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,7 +26,7 @@ from igny8_tui.db.models import (
 )
 from igny8_tui.runtime import Runtime
 from igny8_tui.schemas import ConfigUpdate
-from tests.conftest import DEMO_CSV, run_igny8, small_csv, start_igny8
+from tests.conftest import DEMO_CSV, invoke_igny8, run_igny8, small_csv, start_igny8, wait_until
 
 SITE = "green-thumb"
 TTL = {"IGNY8_LEASE_TTL_S": "2", "IGNY8_AI_CONCURRENCY": "1"}
@@ -65,11 +64,9 @@ def _prepare(home: Path, sites: tuple[str, ...] = (SITE,), small: bool = False) 
     return rt
 
 
-def _wait_for(check: Callable[[], bool], timeout: float = 90, what: str = "") -> None:
-    deadline = time.monotonic() + timeout
-    while not check():
-        assert time.monotonic() < deadline, f"timed out waiting for {what}"
-        time.sleep(0.01)
+def _wait_for(check: Callable[[], object], timeout: float = 120, what: str = "") -> None:
+    """Poll often: a kill must land inside the stage it waits for."""
+    wait_until(check, timeout_s=timeout, interval_s=0.01, what=what)
 
 
 def _runs(rt: Runtime) -> list[AutomationRun]:
@@ -108,23 +105,26 @@ def assert_done_exactly_once(rt: Runtime, run: AutomationRun, expected: Expected
     assert run.total_credits_used_milli == expected.credits * 1000
 
 
-def _stage_progress(rt: Runtime, stage: int) -> int:
+PROCESSED_FIELD = {
+    1: "keywords_processed",
+    2: "clusters_processed",
+    4: "tasks_processed",
+    5: "content_processed",
+    6: "images_processed",
+}
+
+
+def _processed(rt: Runtime, stage: int) -> int:
+    """How many items of `stage` the first run has done (also once the stage has ended)."""
     runs = _runs(rt)
-    if not runs or runs[0].current_stage != stage:
-        return -1
-    result = runs[0].stage_result(stage) or {}
-    field = {
-        1: "keywords_processed",
-        2: "clusters_processed",
-        4: "tasks_processed",
-        5: "content_processed",
-        6: "images_processed",
-    }[stage]
-    return int(result.get(field, 0))
+    result = (runs[0].stage_result(stage) or {}) if runs else {}
+    return int(result.get(PROCESSED_FIELD[stage], 0))
 
 
-# Latency per AI call, chosen so the kill lands inside the stage, not after it.
-KILL_LATENCY_MS = {1: 400, 2: 400, 4: 150, 5: 150, 6: 40}
+# Latency per AI call, chosen so the kill lands inside the stage, not after it: once the first
+# item of the stage is done, the rest of the stage lasts at least a second (stage 2 has two
+# items: one more call).
+KILL_LATENCY_MS = {1: 750, 2: 1000, 4: 250, 5: 250, 6: 50}
 
 
 @pytest.mark.slow
@@ -138,20 +138,20 @@ def test_a_host_killed_mid_stage_is_recovered_by_the_next_host_with_every_item_d
         home, "run", "--site", SITE, IGNY8_LOCAL_LATENCY_MS=str(KILL_LATENCY_MS[stage]), **TTL
     )
     try:
-        _wait_for(lambda: _stage_progress(rt, stage) >= 1, what=f"stage {stage} to start")
+        _wait_for(lambda: _processed(rt, stage) >= 1, what=f"an item of stage {stage}")
         first.send_signal(signal.SIGKILL)
-        first.wait(timeout=30)
+        first.wait(timeout=120)
     finally:
         first.kill()
     run = _runs(rt)[0]
-    assert run.status == "running" and run.current_stage == stage
+    assert run.status == "running" and run.current_stage == stage, "killed after the stage ended"
     assert (run.stage_result(stage) or {})["status"] == "active", "killed after the stage ended"
-    stuck = json.loads(run_igny8(home, "status", "--site", SITE, "--json").stdout)["run"]
+    stuck = json.loads(invoke_igny8(home, "status", "--site", SITE, "--json").stdout)["run"]
     assert stuck["host_state"] in ("hosted", "stuck")
     _wait_for(lambda: _runs(rt)[0].lease_expires_at < utcnow(), what="the lease to expire")
-    shown = run_igny8(home, "status", "--site", SITE).stdout
+    shown = invoke_igny8(home, "status", "--site", SITE).stdout
     assert "stuck: its host stopped heart-beating" in shown
-    second = run_igny8(home, "run", "--site", SITE, timeout=240, **TTL)
+    second = invoke_igny8(home, "run", "--site", SITE, **TTL)
     assert second.returncode == 0, second.stderr
     run = _runs(rt)[0]
     assert_done_exactly_once(rt, run, SMALL_IN_3_BATCHES)
@@ -176,13 +176,15 @@ def _write_lock_free(db_path: Path) -> bool:
 
 def _stop_between_transactions(process: subprocess.Popen[str], db_path: Path) -> None:
     """SIGSTOP the host, but never while it holds SQLite's write lock."""
-    for _ in range(50):
+
+    def stopped_without_the_lock() -> bool:
         process.send_signal(signal.SIGSTOP)
         if _write_lock_free(db_path):
-            return
+            return True
         process.send_signal(signal.SIGCONT)
-        time.sleep(0.003)
-    raise AssertionError("could not stop the host between transactions")
+        return False
+
+    wait_until(stopped_without_the_lock, interval_s=0.003, what="the host between transactions")
 
 
 @pytest.mark.slow
@@ -190,13 +192,13 @@ def test_a_host_that_stalls_past_its_lease_cannot_write_after_it_wakes(home: Pat
     rt = _prepare(home, small=True)
     first = start_igny8(home, "run", "--site", SITE, IGNY8_LOCAL_LATENCY_MS="200", **TTL)
     try:
-        _wait_for(lambda: _stage_progress(rt, 4) >= 2, what="stage 4")
+        _wait_for(lambda: _processed(rt, 4) >= 2, what="stage 4")
         _stop_between_transactions(first, home / "igny8.db")
         _wait_for(lambda: _runs(rt)[0].lease_expires_at < utcnow(), what="the lease to expire")
         second = start_igny8(home, "run", "--site", SITE, IGNY8_LOCAL_LATENCY_MS="200", **TTL)
-        _wait_for(lambda: _stage_progress(rt, 4) >= 4, what="the second host to work")
+        _wait_for(lambda: _processed(rt, 4) >= 4, what="the second host to work")
         first.send_signal(signal.SIGCONT)
-        _, err = first.communicate(timeout=60)
+        _, err = first.communicate(timeout=120)
         assert first.returncode == 1, err
         assert "this host lost its lease; another host took over" in err
         _, err = second.communicate(timeout=240)
@@ -210,20 +212,23 @@ def test_a_host_that_stalls_past_its_lease_cannot_write_after_it_wakes(home: Pat
 def test_two_daemons_share_the_work_and_never_run_a_site_twice(home: Path) -> None:
     sites = ("alpha", "beta", "gamma", "delta")
     rt = _prepare(home, sites, small=True)
-    for site in sites:
-        detached = run_igny8(home, "run", "--site", site, "--detach", "--json")
-        assert detached.returncode == 0, detached.stderr
     daemons = [
         start_igny8(home, "daemon", "--max-runs", "1", IGNY8_LOCAL_LATENCY_MS="20")
         for _ in range(2)
     ]
     try:
+        # Both up before there is work, so neither can finish it all before the other starts.
+        for daemon in daemons:
+            _wait_for(lambda d=daemon: " started; " in d.stderr_so_far(), what="a daemon")
+        for site in sites:
+            detached = invoke_igny8(home, "run", "--site", site, "--detach", "--json")
+            assert detached.returncode == 0, detached.stderr
         _wait_for(
             lambda: all(r.status == "completed" for r in _runs(rt)), timeout=240, what="all runs"
         )
         for daemon in daemons:
             daemon.send_signal(signal.SIGTERM)
-        codes = [d.wait(timeout=60) for d in daemons]
+        codes = [d.wait(timeout=120) for d in daemons]
     finally:
         for daemon in daemons:
             daemon.kill()
@@ -246,17 +251,18 @@ def test_two_daemons_share_the_work_and_never_run_a_site_twice(home: Path) -> No
 @pytest.mark.slow
 def test_sigterm_mid_stage_releases_the_run_with_nothing_half_written(home: Path) -> None:
     rt = _prepare(home, small=True)
-    assert run_igny8(home, "run", "--site", SITE, "--detach").returncode == 0
-    daemon = start_igny8(home, "daemon", IGNY8_LOCAL_LATENCY_MS="60", IGNY8_AI_CONCURRENCY="1")
+    assert invoke_igny8(home, "run", "--site", SITE, "--detach").returncode == 0
+    # 25 images (2 s) left when SIGTERM is sent: it lands inside stage 6.
+    daemon = start_igny8(home, "daemon", IGNY8_LOCAL_LATENCY_MS="80", IGNY8_AI_CONCURRENCY="1")
     try:
-        _wait_for(lambda: _stage_progress(rt, 6) >= 5, what="stage 6")
+        _wait_for(lambda: _processed(rt, 6) >= 5, what="stage 6")
         daemon.send_signal(signal.SIGTERM)
-        _, err = daemon.communicate(timeout=30)
+        _, err = daemon.communicate(timeout=120)
     finally:
         daemon.kill()
     assert daemon.returncode == 0, err
     run = _runs(rt)[0]
-    assert run.status == "running" and run.lease_owner is None
+    assert run.status == "running" and run.lease_owner is None, "SIGTERM after stage 6 ended"
     result = run.stage_6_result or {}
     assert result["images_generated"] == _count(rt, Image, status="generated")
     media = home / "media"
@@ -268,7 +274,7 @@ def test_sigterm_mid_stage_releases_the_run_with_nothing_half_written(home: Path
     try:
         _wait_for(lambda: _runs(rt)[0].status == "completed", timeout=240, what="the finisher")
         finisher.send_signal(signal.SIGTERM)
-        assert finisher.wait(timeout=60) == 0
+        assert finisher.wait(timeout=120) == 0
     finally:
         finisher.kill()
     assert_done_exactly_once(rt, _runs(rt)[0], SMALL)
@@ -279,10 +285,10 @@ def test_run_detach_returns_the_run_id_at_once_for_a_host_to_pick_up(home: Path)
     detached = run_igny8(home, "run", "--site", SITE, "--detach", "--json")
     assert detached.returncode == 0, detached.stderr
     created = json.loads(detached.stdout)
-    status = json.loads(run_igny8(home, "status", "--site", SITE, "--json").stdout)["run"]
+    status = json.loads(invoke_igny8(home, "status", "--site", SITE, "--json").stdout)["run"]
     assert status["run_id"] == created["run_id"]
     assert (status["status"], status["host_state"]) == ("running", "waiting")
-    assert "waiting for a host" in run_igny8(home, "status", "--site", SITE).stdout
+    assert "waiting for a host" in invoke_igny8(home, "status", "--site", SITE).stdout
 
 
 def test_daemon_json_logs_are_one_json_document_per_line(home: Path) -> None:
@@ -292,7 +298,7 @@ def test_daemon_json_logs_are_one_json_document_per_line(home: Path) -> None:
     try:
         _wait_for(lambda: _runs(rt)[0].status == "completed", what="the run")
         daemon.send_signal(signal.SIGTERM)
-        _, err = daemon.communicate(timeout=60)
+        _, err = daemon.communicate(timeout=120)
     finally:
         daemon.kill()
     documents = [json.loads(line) for line in err.splitlines()]

@@ -14,7 +14,7 @@ from igny8_tui.automation.executor import RunOutcome
 from igny8_tui.db.models import Cluster, Keyword
 from igny8_tui.runtime import Runtime
 from igny8_tui.schemas import ConfigUpdate
-from tests.conftest import DEMO_CSV, run_igny8, start_igny8
+from tests.conftest import DEMO_CSV, invoke_igny8, run_igny8, start_igny8
 
 
 def _clusters_of(runtime: Runtime, site_id: int) -> dict[str, frozenset[str]]:
@@ -98,14 +98,17 @@ def test_the_estimate_learns_downstream_counts_from_past_runs(runtime: Runtime) 
 
 
 def test_logs_follow_prints_new_lines_until_the_run_ends(home: Path) -> None:
-    assert run_igny8(home, "demo").returncode == 0
+    assert invoke_igny8(home, "demo").returncode == 0
+    # The follower first: it waits for the run, so it follows it from its start however slowly
+    # either process starts.
+    follower = start_igny8(home, "logs", "--site", "green-thumb", "--follow", "--lines", "1")
     host = start_igny8(home, "run", "--site", "green-thumb", IGNY8_LOCAL_LATENCY_MS="5")
     try:
-        follower = start_igny8(home, "logs", "--site", "green-thumb", "--follow", "--lines", "1")
-        out, err = follower.communicate(timeout=240)
-        host.communicate(timeout=240)
+        out, err = follower.communicate(timeout=300)
+        host.communicate(timeout=300)
     finally:
         host.kill()
+        follower.kill()
     assert follower.returncode == 0, err
     lines = out.splitlines()
     assert "run completed · 873 credits" in lines[-1]

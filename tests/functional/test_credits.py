@@ -13,7 +13,7 @@ from igny8_tui.automation.executor import RunOutcome
 from igny8_tui.db.models import Account, AutomationRun, CreditLedger
 from igny8_tui.errors import InsufficientCreditsError
 from igny8_tui.runtime import Runtime
-from tests.conftest import demo_site, run_igny8
+from tests.conftest import demo_site, invoke_igny8
 
 
 def _balance_and_ledger(runtime: Runtime) -> tuple[int, int]:
@@ -27,19 +27,19 @@ def _execute(runtime: Runtime, run_id: int) -> RunOutcome:
 
 
 def test_insufficient_credits_refuses_the_run_and_creates_nothing(home: Path) -> None:
-    assert run_igny8(home, "site", "add", "tiny").returncode == 0
+    assert invoke_igny8(home, "site", "add", "tiny").returncode == 0
     csv = home / "k.csv"
     csv.write_text("keyword\n" + "\n".join(f"raised bed soil {n}" for n in range(20)) + "\n")
-    assert run_igny8(home, "keywords", "import", "--site", "tiny", str(csv)).returncode == 0
-    assert run_igny8(home, "credits", "--add", "10").returncode == 0
-    estimate = run_igny8(home, "estimate", "--site", "tiny").stdout
-    refused = run_igny8(home, "run", "--site", "tiny")
+    assert invoke_igny8(home, "keywords", "import", "--site", "tiny", str(csv)).returncode == 0
+    assert invoke_igny8(home, "credits", "--add", "10").returncode == 0
+    estimate = invoke_igny8(home, "estimate", "--site", "tiny").stdout
+    refused = invoke_igny8(home, "run", "--site", "tiny")
     assert refused.returncode == 2
     message = refused.stderr.strip()
     assert message.startswith("igny8: error: insufficient credits: this run needs ")
     assert "and the balance is 10.0" in message and len(message.splitlines()) == 1
     assert "NOT enough" in estimate
-    assert "no runs yet" in run_igny8(home, "status", "--site", "tiny").stdout
+    assert "no runs yet" in invoke_igny8(home, "status", "--site", "tiny").stdout
 
 
 def test_a_run_that_runs_short_midway_pauses_with_the_reason_and_resumes_after_a_grant(

@@ -17,12 +17,20 @@ from igny8_tui.automation.executor import RunOutcome
 from igny8_tui.db.models import Account, ActivityLog, Cluster, Content, CreditLedger, Task
 from igny8_tui.runtime import Runtime
 from igny8_tui.schemas import ConfigUpdate
-from tests.conftest import DEMO_CSV, run_igny8
+from tests.conftest import DEMO_CSV, invoke_igny8, wait_until
 from tests.openai_server import FakeOpenAIServer, Fault
 from tests.openai_server import fake_openai as fake_openai
 
 API_KEY = "sk-test-7f3a9c-do-not-leak"
 FIVE_KEYWORDS = "\n".join(DEMO_CSV.read_text().splitlines()[:6]) + "\n"  # one topic
+
+
+# Requests time out after this unless a test says otherwise: far longer than any answer of the
+# test server takes, even on a busy machine, so only a scripted delay times out.
+TIMEOUT_S = "60"
+# The timeout test's own: a delayed answer takes this much longer than the timeout.
+SHORT_TIMEOUT_S = 5.0
+DELAY_PAST_THE_TIMEOUT_S = 60.0
 
 
 def ai_env(server: FakeOpenAIServer, **extra: str) -> dict[str, str]:
@@ -31,7 +39,7 @@ def ai_env(server: FakeOpenAIServer, **extra: str) -> dict[str, str]:
         "IGNY8_AI_BASE_URL": server.base_url,
         "IGNY8_AI_API_KEY": API_KEY,
         "IGNY8_AI_MODEL": "gpt-test",
-        "IGNY8_AI_TIMEOUT_S": "1",
+        "IGNY8_AI_TIMEOUT_S": TIMEOUT_S,
         "IGNY8_AI_MAX_RETRIES": "2",
         "IGNY8_AI_CONCURRENCY": "1",
     }
@@ -124,26 +132,28 @@ def test_a_whole_pipeline_of_150_keywords_completes_against_the_server(
     [
         Fault(status=429, retry_after=0.3),
         Fault(status=500),
-        Fault(delay_s=2.0),  # past the 1 s timeout
+        Fault(delay_s=DELAY_PAST_THE_TIMEOUT_S),
         Fault(drop=True),
     ],
     ids=["429-retry-after", "500", "timeout", "dropped-connection"],
 )
 def test_transient_faults_are_retried_and_the_item_is_done_and_charged_once(
-    ai_runtime: Runtime, fake_openai: FakeOpenAIServer, fault: Fault
+    ai_runtime_with: RuntimeFactory, fake_openai: FakeOpenAIServer, fault: Fault
 ) -> None:
-    site_id = small_site(ai_runtime)
+    timeout = {"IGNY8_AI_TIMEOUT_S": str(SHORT_TIMEOUT_S)} if fault.delay_s else {}
+    rt = ai_runtime_with(**timeout)
+    site_id = small_site(rt)
     fake_openai.script(fault, endpoint="chat")
-    _, outcome = execute(ai_runtime, site_id)
+    _, outcome = execute(rt, site_id)
     assert outcome is RunOutcome.COMPLETED
-    assert charges(ai_runtime, 1) == [-15_000], "the clustering batch is charged once"
+    assert charges(rt, 1) == [-15_000], "the clustering batch is charged once"
     first, second = chat_requests(fake_openai)[:2]
     assert first.schema_name == second.schema_name == "clustering_result"
     if fault.retry_after:
         assert second.started_at - first.ended_at >= fault.retry_after * 0.95
-    with ai_runtime.db.read() as s:
+    with rt.db.read() as s:
         assert s.scalar(select(func.count()).select_from(Content)) == 3
-    assert balance_is_ledger(ai_runtime)
+    assert balance_is_ledger(rt)
 
 
 @pytest.mark.parametrize(
@@ -243,20 +253,31 @@ def test_items_run_concurrently_up_to_the_limit_with_that_many_connections(
     assert len(charges(rt, 6)) == 15 and balance_is_ledger(rt)
 
 
+RETRY_AFTER_S = 2.0
+# The two requests in flight beside the one that gets the 429 are answered this much later: by
+# then the provider has long read the 429 (even on a busy machine), and their next requests
+# must wait for its Retry-After.
+HELD_S = 1.0
+
+
 def test_a_429_slows_every_request_not_only_the_one_that_got_it(
     ai_runtime_with: RuntimeFactory, fake_openai: FakeOpenAIServer
 ) -> None:
     rt = ai_runtime_with(IGNY8_AI_CONCURRENCY="3")
     site_id = small_site(rt, images=True)
-    fake_openai.script(Fault(status=429, retry_after=1.0), endpoint="images")
+    fake_openai.script(
+        Fault(status=429, retry_after=RETRY_AFTER_S),
+        *[Fault(delay_s=HELD_S)] * 2,
+        endpoint="images",
+    )
     _, outcome = execute(rt, site_id)
     assert outcome is RunOutcome.COMPLETED
-    images = sorted(
-        (r for r in fake_openai.requests if r.endpoint == "images"), key=lambda r: r.started_at
-    )
+    images = [r for r in fake_openai.requests if r.endpoint == "images"]
     limited = next(r for r in images if r.status == 429)
-    later = [r for r in images if r.started_at > limited.ended_at + 0.05]
-    assert later and all(r.started_at >= limited.ended_at + 0.95 for r in later)
+    beside_it = [r for r in images if r.fault is not None and r.fault.delay_s]
+    later = [r for r in images if r.fault is None]
+    assert len(beside_it) == 2 and len(later) == 13
+    assert all(r.started_at >= limited.ended_at + 0.95 * RETRY_AFTER_S for r in later)
     assert len(charges(rt, 6)) == 15
 
 
@@ -288,12 +309,12 @@ def test_prompt_templates_can_be_overridden_and_a_bad_override_is_named(
     assert outcome is RunOutcome.COMPLETED
     first = chat_requests(fake_openai)[0]
     assert "HOUSE STYLE 42." in first.body["messages"][1]["content"]
-    listed = json.loads(run_igny8(ai_runtime.settings.home, "prompts", "--json").stdout)
+    listed = json.loads(invoke_igny8(ai_runtime.settings.home, "prompts", "--json").stdout)
     sources = {t["name"]: t["source"] for t in listed["templates"]}
     assert sources["clustering"] == str(prompts / "clustering.txt")
     assert sources["article"] == "default"
     (prompts / "ideas.txt").write_text("Ideas for {cluster} in {colour}")
-    refused = run_igny8(ai_runtime.settings.home, "prompts")
+    refused = invoke_igny8(ai_runtime.settings.home, "prompts")
     assert refused.returncode == 2
     assert f"{prompts / 'ideas.txt'}: unknown field {{colour}}" in refused.stderr
 
@@ -302,7 +323,7 @@ def test_ai_check_reports_the_model_and_latency_and_a_bad_key_plainly(
     home: Path, fake_openai: FakeOpenAIServer
 ) -> None:
     env = ai_env(fake_openai)
-    ok = run_igny8(home, "ai", "check", "--json", **env)
+    ok = invoke_igny8(home, "ai", "check", "--json", **env)
     assert ok.returncode == 0, ok.stderr
     report = json.loads(ok.stdout)
     assert (report["ok"], report["model"], report["base_url"]) == (
@@ -312,7 +333,7 @@ def test_ai_check_reports_the_model_and_latency_and_a_bad_key_plainly(
     )
     assert report["latency_ms"] > 0
     fake_openai.api_key = "sk-another"
-    bad = run_igny8(home, "ai", "check", **env)
+    bad = invoke_igny8(home, "ai", "check", **env)
     assert bad.returncode == 1
     assert "NOT OK · HTTP 401: check your API key" in bad.stdout
     assert API_KEY not in bad.stdout + bad.stderr
@@ -325,12 +346,12 @@ def test_the_api_key_never_reaches_the_database_logs_or_config_show(
     fake_openai.script(Fault(status=500), Fault(status=401), endpoint="chat")
     execute(ai_runtime, site_id)
     home = ai_runtime.settings.home
-    shown = run_igny8(home, "config", "show", "--site", "1", "--json", **ai_env(fake_openai))
+    shown = invoke_igny8(home, "config", "show", "--site", "1", "--json", **ai_env(fake_openai))
     assert json.loads(shown.stdout)["ai"]["api_key"] == "set"
     ai_runtime.db.dispose()
     stored = b"".join(p.read_bytes() for p in home.glob("igny8.db*"))
     assert API_KEY.encode() not in stored
-    logs = run_igny8(home, "logs", "--site", "1", "--lines", "1000").stdout
+    logs = invoke_igny8(home, "logs", "--site", "1", "--lines", "1000").stdout
     assert API_KEY not in logs + shown.stdout
 
 
@@ -369,20 +390,26 @@ def test_pause_lets_the_items_in_hand_finish_and_commit(
 ) -> None:
     rt = ai_runtime_with(IGNY8_AI_CONCURRENCY="3")
     site_id = small_site(rt, images=True)
-    fake_openai.latency_s = 0.2
+    # The first three images are answered at once; the others wait until the pause is asked
+    # for, so it always lands with items in hand.
+    release = threading.Event()
+    fake_openai.script(*[Fault()] * 3, *[Fault(hold_until=release)] * 12, endpoint="images")
     run_id = rt.service.run_now(site_id).run_id
     outcome: list[RunOutcome] = []
     worker = threading.Thread(
         target=lambda: outcome.append(rt.executor(run_id, threading.Event()).execute())
     )
     worker.start()
-    deadline = 60
-    while rt.service.run_progress(site_id, run_id).stages[5].processed_count < 3:  # type: ignore[union-attr]
-        worker.join(0.02)
-        deadline -= 0.02
-        assert deadline > 0
+
+    def images_in_hand() -> bool:
+        stage_6 = rt.service.run_progress(site_id, run_id).stages[5]  # type: ignore[union-attr]
+        started = [r for r in fake_openai.requests if r.endpoint == "images"]
+        return stage_6.processed_count >= 3 and len(started) > stage_6.processed_count
+
+    wait_until(images_in_hand, timeout_s=120, what="images in hand after three done")
     rt.service.pause(site_id)
-    worker.join(30)
+    release.set()
+    worker.join(120)
     assert outcome == [RunOutcome.PAUSED]
     started = [r for r in fake_openai.requests if r.endpoint == "images"]
     stage_6 = rt.service.run_progress(site_id, run_id).stages[5]  # type: ignore[union-attr]

@@ -1,0 +1,107 @@
+"""Snapshot tests of the dashboard in fixed states (see tests/dashboard_states.py): review the
+SVGs under tests/functional/__snapshots__ like code; update them with
+`python -m pytest tests/functional/test_tui_snapshots.py --snapshot-update -n 0`."""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from textual.pilot import Pilot
+from textual.widgets import Input
+
+from tests.dashboard_states import StateCache, settled, still
+
+WIDE = (120, 40)
+NARROW = (80, 24)
+
+
+@pytest.fixture(autouse=True)
+def utc_local_time() -> Iterator[None]:
+    """Times render in the operator's zone; pin it so snapshots match anywhere."""
+    previous = os.environ.get("TZ")
+    os.environ["TZ"] = "UTC"
+    time.tzset()
+    yield
+    if previous is None:
+        del os.environ["TZ"]
+    else:
+        os.environ["TZ"] = previous
+    time.tzset()
+
+
+MAIN_SCREEN_IDS = ["idle", "stage-4", "paused", "completed", "failed", "80x24"]
+# The activity log scrolls to its end when it is written to, not when the layout shrinks it
+# later. At 80x24 the first read both fills the log and grows the processing card above it, and
+# which lands first decides whether the newest lines show (a product bug: see
+# test_the_activity_log_keeps_its_newest_line_in_view_when_it_shrinks). Following the log
+# again once the screen has settled shows them either way.
+FOLLOW_AGAIN = ("f", "f")
+SCREEN_IDS = ["history", "run-detail", "help", "estimate"]
+
+
+@pytest.mark.parametrize(
+    ("state", "size"),
+    [
+        ("idle", WIDE),
+        ("running_in_stage_4", WIDE),
+        ("paused_in_stage_4", WIDE),
+        ("completed", WIDE),
+        ("failed", WIDE),
+        ("running_in_stage_4", NARROW),
+    ],
+    ids=MAIN_SCREEN_IDS,
+)
+def test_main_screen(
+    snap_compare, dashboard_states: StateCache, tmp_path: Path, state: str, size: tuple[int, int]
+) -> None:
+    app = dashboard_states.app(tmp_path / "home", state)
+    keys = FOLLOW_AGAIN if size == NARROW else ()
+    assert snap_compare(app, terminal_size=size, run_before=settled(*keys))
+
+
+@pytest.mark.parametrize(
+    ("state", "keys"),
+    [
+        ("completed", ("h",)),
+        ("completed", ("h", "enter")),
+        ("idle", ("question_mark",)),
+        ("idle", ("dollar_sign",)),
+    ],
+    ids=SCREEN_IDS,
+)
+def test_screens(
+    snap_compare, dashboard_states: StateCache, tmp_path: Path, state: str, keys: tuple[str, ...]
+) -> None:
+    app = dashboard_states.app(tmp_path / "home", state)
+    assert snap_compare(app, terminal_size=WIDE, run_before=settled(*keys))
+
+
+def test_config_form_with_a_validation_error(
+    snap_compare, dashboard_states: StateCache, tmp_path: Path
+) -> None:
+    app = dashboard_states.app(tmp_path / "home", "idle")
+
+    async def type_zero_and_save(pilot: Pilot) -> None:
+        await settled("e")(pilot)
+        field = pilot.app.screen.query_one("#stage_4_batch_size", Input)
+        field.value = "0"
+        await pilot.press("ctrl+s")
+        await still(pilot)
+
+    assert snap_compare(app, terminal_size=WIDE, run_before=type_zero_and_save)
+
+
+def test_every_stored_snapshot_belongs_to_a_test() -> None:
+    """syrupy fails on unused snapshots only without pytest-xdist; this check holds either way
+    (and finds the snapshots beside this file)."""
+    stored = Path(__file__).parent / "__snapshots__" / Path(__file__).stem
+    expected = {
+        *(f"test_main_screen[{name}].svg" for name in MAIN_SCREEN_IDS),
+        *(f"test_screens[{name}].svg" for name in SCREEN_IDS),
+        "test_config_form_with_a_validation_error.svg",
+    }
+    assert {svg.name for svg in stored.glob("*.svg")} == expected

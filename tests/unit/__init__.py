@@ -1,0 +1,2 @@
+"""Fast tests: pure functions and files in a temporary directory; no processes, no engine run,
+no dashboard."""
