@@ -201,3 +201,9 @@ def postgres_url() -> str:
     if os.environ.get("IGNY8_REQUIRE_SERVICES"):
         pytest.fail("IGNY8_TEST_POSTGRES_URL is not set, and services are required")
     pytest.skip("set IGNY8_TEST_POSTGRES_URL to an empty PostgreSQL database to run it")
+
+
+def pytest_xdist_auto_num_workers(config: pytest.Config) -> int:
+    """`-n auto`: two workers per CPU. Most tests spend their time waiting on a subprocess, a
+    lease or a condition rather than computing, so one worker per CPU leaves CPUs idle."""
+    return min(2 * (os.cpu_count() or 1), 16)
