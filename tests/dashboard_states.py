@@ -227,14 +227,20 @@ class StateCache:
         return open_app(self.copy_into(home, state))
 
 
+# The screen counts as still once it has shown the same picture this many times in a row, a
+# tenth of a second apart and with the app idle in between (half a second at least: on a busy
+# machine a refresh can trail its cause).
+STILL_PICTURES = 5
+
+
 async def until_still(pilot: Pilot, timeout_s: float = 60) -> None:
-    """Wait until the screen stops changing: the same picture three times in a row."""
+    """Wait until the screen stops changing."""
     loop = asyncio.get_running_loop()
     deadline = loop.time() + timeout_s
     pictures: list[str] = []
-    while len(pictures) < 3 or len(set(pictures[-3:])) > 1:
+    while len(pictures) < STILL_PICTURES or len(set(pictures[-STILL_PICTURES:])) > 1:
         assert loop.time() < deadline, f"the screen still changed after {timeout_s:g} s"
-        await pilot.pause(0.05)
+        await pilot.pause(0.1)
         await pilot.wait_for_scheduled_animations()
         pictures.append(pilot.app.export_screenshot())
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -240,12 +241,30 @@ def test_a_server_without_json_schema_gets_json_object_with_the_schema_in_the_pr
     assert "SCHEMA NAME: clustering_result" in system
 
 
+def _images_in_flight(server: FakeOpenAIServer) -> int:
+    return sum(1 for r in server.requests if r.endpoint == "images" and r.ended_at is None)
+
+
+def _set_when(event: threading.Event, condition: Callable[[], bool], timeout_s: float = 60) -> None:
+    deadline = time.monotonic() + timeout_s
+    while not condition() and time.monotonic() < deadline:
+        time.sleep(0.01)
+    event.set()
+
+
 def test_items_run_concurrently_up_to_the_limit_with_that_many_connections(
     ai_runtime_with: RuntimeFactory, fake_openai: FakeOpenAIServer
 ) -> None:
     rt = ai_runtime_with(IGNY8_AI_CONCURRENCY="3")
     site_id = small_site(rt, images=True)
     fake_openai.latency_s = 0.15
+    # The first images wait until three are in flight (or a minute has passed: then the test
+    # fails on max_in_flight), so a busy machine cannot keep the three from overlapping.
+    release = threading.Event()
+    fake_openai.script(*[Fault(hold_until=release)] * 3, endpoint="images")
+    threading.Thread(
+        target=_set_when, args=(release, lambda: _images_in_flight(fake_openai) >= 3), daemon=True
+    ).start()
     _, outcome = execute(rt, site_id)
     assert outcome is RunOutcome.COMPLETED
     assert fake_openai.max_in_flight == 3
