@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import math
+import unicodedata
 from collections import Counter
 from typing import Any, ClassVar
 
@@ -23,12 +24,21 @@ from igny8_tui.automation.stages.base import (
 from igny8_tui.db.models import AutomationConfig, Cluster, Keyword
 from igny8_tui.schemas import StageResult
 
+# A keyword the model leaves out (or paraphrases past recognition) is offered this many times
+# in a run, then left unclustered for a later run.
 MAX_ATTEMPTS_PER_RUN = 2
+SHOWN_LEFT_OUT = 5
 
 
-def _batch_key(keyword_ids: list[int]) -> str:
+def _batch_key(keyword_ids: list[int], attempt: int) -> str:
+    """The ledger key of one call: the batch and which try it is, so no two calls share one."""
     digest = hashlib.sha1(",".join(map(str, sorted(keyword_ids))).encode()).hexdigest()[:16]
-    return f"keywords:{digest}"
+    return f"keywords:{digest}:{attempt}"
+
+
+def match_key(text: str) -> str:
+    """A keyword as the model may write it back: any case, spacing or Unicode form (NFKC)."""
+    return " ".join(unicodedata.normalize("NFKC", text).casefold().split())
 
 
 DEFAULT_CLUSTERS_PER_KEYWORD = 0.1
@@ -82,7 +92,7 @@ class ClusteringStage(Stage):
 
     def __init__(self, context: StageContext) -> None:
         super().__init__(context)
-        # A keyword the model leaves out is offered once more, then left for a later run.
+        # Calls each keyword was offered in during this run.
         self._attempts: Counter[int] = Counter()
 
     def skip_reason(self, pending: int) -> str | None:
@@ -104,8 +114,9 @@ class ClusteringStage(Stage):
         batch = [KeywordInput.model_validate(k, from_attributes=True) for k in keywords]
         existing = self._existing_clusters(session)
         first = keywords[0].text
+        attempt = 1 + max(self._attempts[k.id] for k in keywords)
         return Unit(
-            key=_batch_key([k.id for k in keywords]),
+            key=_batch_key([k.id for k in keywords], attempt),
             item_id=keywords[0].id,
             label=f"{len(keywords)} keywords from {first!r}",
             item_count=len(keywords),
@@ -134,36 +145,26 @@ class ClusteringStage(Stage):
     def apply(self, session: Session, unit: Unit, output: Any) -> Applied | None:
         result: ClusteringResult = output
         batch: list[KeywordInput] = unit.payload[0]
+        offered = {cluster.id for cluster in unit.payload[1]}
         self._attempts.update(k.id for k in batch)
-        by_text = {k.text.casefold(): k.id for k in batch}
+        by_key = {match_key(k.text): k.id for k in batch}
         still_new = set(
             session.scalars(
-                select(Keyword.id).where(Keyword.id.in_(by_text.values()), Keyword.status == "new")
+                select(Keyword.id).where(Keyword.id.in_(by_key.values()), Keyword.status == "new")
             )
         )
         if not still_new:
             return None
-        site_clusters = set(
-            session.scalars(select(Cluster.id).where(Cluster.site_id == self.ctx.site_id))
-        )
         created = mapped = 0
         for draft in result.clusters:
-            ids = [by_text[t.casefold()] for t in draft.keywords if t.casefold() in by_text]
-            ids = [i for i in ids if i in still_new]
+            ids = [by_key[key] for t in draft.keywords if (key := match_key(t)) in by_key]
+            ids = list(dict.fromkeys(i for i in ids if i in still_new))
             if not ids:
                 continue
+            # Only a cluster that was offered may be joined; any other id starts a new one.
             cluster_id = draft.existing_cluster_id
-            if cluster_id not in site_clusters:
-                cluster = Cluster(
-                    site_id=self.ctx.site_id,
-                    name=draft.name,
-                    description=draft.description,
-                    run_id=self.ctx.run_id,
-                )
-                session.add(cluster)
-                session.flush()
-                cluster_id = cluster.id
-                site_clusters.add(cluster_id)
+            if cluster_id not in offered:
+                cluster_id = self._new_cluster(session, draft.name, draft.description)
                 created += 1
             session.execute(
                 update(Keyword)
@@ -172,13 +173,40 @@ class ClusteringStage(Stage):
             )
             still_new.difference_update(ids)
             mapped += len(ids)
-        return Applied(
-            counters={"keywords_processed": mapped, "clusters_created": created},
-            charge_milli=self.ctx.costs.billed(
-                "clustering", self.ctx.costs.clustering_batch, result.usage
-            ),
-            message=f"clustered {mapped} keywords · {created} new clusters",
+        left_out = [
+            k for k in batch if k.id in still_new and self._attempts[k.id] >= MAX_ATTEMPTS_PER_RUN
+        ]
+        message = f"clustered {mapped} keywords · {created} new clusters"
+        if left_out:
+            shown = ", ".join(repr(k.text) for k in left_out[:SHOWN_LEFT_OUT])
+            more = (
+                f" and {len(left_out) - SHOWN_LEFT_OUT} more"
+                if len(left_out) > SHOWN_LEFT_OUT
+                else ""
+            )
+            message += (
+                f" · {len(left_out)} left unclustered after {MAX_ATTEMPTS_PER_RUN} tries"
+                f" (the reply did not name them): {shown}{more}"
+            )
+        # A reply none of whose keywords could be used was discarded: it is not charged.
+        charge = (
+            self.ctx.costs.billed("clustering", self.ctx.costs.clustering_batch, result.usage)
+            if mapped
+            else 0
         )
+        return Applied(
+            counters={"keywords_processed": mapped + len(left_out), "clusters_created": created},
+            charge_milli=charge,
+            message=message,
+        )
+
+    def _new_cluster(self, session: Session, name: str, description: str) -> int:
+        cluster = Cluster(
+            site_id=self.ctx.site_id, name=name, description=description, run_id=self.ctx.run_id
+        )
+        session.add(cluster)
+        session.flush()
+        return cluster.id
 
     def fail(self, session: Session, unit: Unit, reason: str) -> Applied:
         # The keywords stay new for a later run; this run does not pick them again.
