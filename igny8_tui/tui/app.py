@@ -202,9 +202,12 @@ class Igny8App(App[None]):
                 log.reset()
                 self._log_run_id = data.log_run_id
                 self._last_log_id = 0
-            if data.new_logs:
-                log.add(data.new_logs)
-                self._last_log_id = data.new_logs[-1].id
+            # Two reads may overlap (a key's poll beside the timer's) and both carry the lines
+            # after the same id: each line is shown once.
+            fresh = [entry for entry in data.new_logs if entry.id > self._last_log_id]
+            if fresh:
+                log.add(fresh)
+                self._last_log_id = fresh[-1].id
             self.main_screen.query_one(HeaderBar).show(data, now)
             stages = data.progress.stages if data.progress else None
             self.main_screen.query_one(PipelineCards).show(data.overview.stages, stages)

@@ -300,3 +300,27 @@ async def test_the_activity_log_keeps_its_newest_line_in_view_when_it_shrinks(
         await still(pilot)
         assert log.size.height < height, "the log should have shrunk"
         assert log.scroll_y == log.max_scroll_y, "the newest lines went out of view"
+
+
+async def test_two_overlapping_reads_show_each_log_line_once(runtime: Runtime) -> None:
+    """Issue 9, defect 9: a poll started by a key and the timer's poll both read the lines after
+    the same id; the Activity log showed those lines twice."""
+    from igny8_tui.tui.messages import DashboardRefreshed
+
+    site_id = demo_site(runtime, small=True)
+    run_id = runtime.service.run_now(site_id).run_id
+    runtime.executor(run_id, threading.Event()).execute()
+    app = Igny8App(runtime, site_id, host=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await until(pilot, lambda: app.data is not None and app.data.run is not None)
+        log = app.query_one(ActivityLog)
+        await until(pilot, lambda: len(log.entries) > 0)
+        before = len(log.entries)
+        # Both reads start from the same last id: the lines after it arrive twice.
+        start = log.entries[-5].id - 1
+        for _ in range(2):
+            app.post_message(DashboardRefreshed(runtime.service.dashboard(site_id, run_id, start)))
+        await pilot.pause()
+        ids = [entry.id for entry in log.entries]
+        assert len(ids) == len(set(ids)) == before
+        await pilot.press("q")
