@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime, tzinfo
 
 from igny8_tui.schemas import RunSummary
-from igny8_tui.settings import Settings
+from igny8_tui.settings import Settings, redacted_url
 
 
 def clock_time(moment: datetime | None, zone: tzinfo | None = None) -> str:
@@ -69,5 +69,5 @@ def ai_label(settings: Settings) -> str:
     """Which AI the runs use, in a few words; never the key."""
     if settings.ai_provider == "local":
         return "AI: offline (local)"
-    host = settings.ai_base_url.split("://", 1)[-1].rstrip("/")
+    host = redacted_url(settings.ai_base_url).split("://", 1)[-1].rstrip("/")
     return f"AI: {settings.ai_model} at {host}"

@@ -6,6 +6,7 @@ import os
 from decimal import Decimal
 from pathlib import Path
 from typing import Any, Literal
+from urllib.parse import urlsplit, urlunsplit
 
 import platformdirs
 from pydantic import AliasChoices, BaseModel, ConfigDict, Field, SecretStr, ValidationError
@@ -32,6 +33,17 @@ class CreditCosts(BaseModel):
     content_per_100_words: Decimal = Field(default=Decimal(1), ge=0)
     per_image_prompt: Decimal = Field(default=Decimal("0.2"), ge=0)
     per_image: Decimal = Field(default=Decimal(1), ge=0)
+
+
+def redacted_url(url: str) -> str:
+    """A URL fit to show: a user name and password in it become `***`."""
+    parts = urlsplit(url)
+    if parts.username is None and parts.password is None:
+        return url
+    host = parts.hostname or ""
+    if parts.port is not None:
+        host += f":{parts.port}"
+    return urlunsplit(parts._replace(netloc=f"***@{host}"))
 
 
 class AISummary(BaseModel):
@@ -99,7 +111,7 @@ class Settings(BaseSettings):
         remote = self.ai_provider == "openai"
         return AISummary(
             provider=self.ai_provider,
-            base_url=self.ai_base_url if remote else None,
+            base_url=redacted_url(self.ai_base_url) if remote else None,
             model=self.ai_model if remote else "offline",
             image_provider=self.images_from,
             image_model=self.ai_image_model if self.images_from == "openai" else "offline",

@@ -19,6 +19,7 @@ from pathlib import Path
 from sqlalchemy import select
 from textual.pilot import Pilot
 from textual.widgets import Input
+from textual.worker import WorkerState
 
 from igny8_tui.automation import credits
 from igny8_tui.automation.executor import RunOutcome
@@ -233,12 +234,26 @@ class StateCache:
 STILL_PICTURES = 5
 
 
+def _screen_is_loading(pilot: Pilot) -> bool:
+    """A screen on top of the dashboard still reading what it shows, in its own worker: on a
+    busy machine that read can outlast any fixed number of identical pictures."""
+    screen = pilot.app.screen
+    return any(
+        worker.node is screen and worker.state in (WorkerState.PENDING, WorkerState.RUNNING)
+        for worker in pilot.app.workers
+    )
+
+
 async def until_still(pilot: Pilot, timeout_s: float = 60) -> None:
     """Wait until the screen stops changing."""
     loop = asyncio.get_running_loop()
     deadline = loop.time() + timeout_s
     pictures: list[str] = []
-    while len(pictures) < STILL_PICTURES or len(set(pictures[-STILL_PICTURES:])) > 1:
+    while (
+        len(pictures) < STILL_PICTURES
+        or len(set(pictures[-STILL_PICTURES:])) > 1
+        or _screen_is_loading(pilot)
+    ):
         assert loop.time() < deadline, f"the screen still changed after {timeout_s:g} s"
         await pilot.pause(0.1)
         await pilot.wait_for_scheduled_animations()

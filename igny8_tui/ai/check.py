@@ -7,7 +7,7 @@ import time
 import httpx
 from pydantic import BaseModel
 
-from igny8_tui.settings import Settings
+from igny8_tui.settings import Settings, redacted_url
 
 CHECK_TIMEOUT_S = 30.0
 
@@ -65,7 +65,7 @@ def _result(
     return CheckResult(
         ok=error is None,
         provider=settings.ai_provider,
-        base_url=settings.ai_base_url,
+        base_url=redacted_url(settings.ai_base_url),
         model=model,
         latency_ms=round((time.perf_counter() - started) * 1000, 1),
         error=error,

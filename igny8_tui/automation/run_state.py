@@ -44,9 +44,10 @@ def pause(session: Session, run: AutomationRun, log: AutomationLogger, reason: s
 
 
 def request_pause(session: Session, run: AutomationRun, actor: str) -> None:
-    """Pause after the item in hand when a host executes the run, else at once."""
-    if run.status == "paused":
-        raise InvalidStateError(f"run {run.id} is already paused")
+    """Pause after the item in hand when a host executes the run, else at once. A run already
+    paused, or already asked to pause, stays as it is (asking twice is not an error)."""
+    if run.status == "paused" or (run.status == "running" and run.control_request == "pause"):
+        return
     if run.status != "running":
         raise InvalidStateError(f"run {run.id} is {run.status}; only a running run pauses")
     log = AutomationLogger(run.site_id, run.id)
@@ -58,8 +59,11 @@ def request_pause(session: Session, run: AutomationRun, actor: str) -> None:
 
 
 def resume(session: Session, run: AutomationRun, actor: str) -> None:
-    """Continue a paused run, or withdraw a pause request not yet acted on."""
+    """Continue a paused run, or withdraw a pause request not yet acted on. A running run with
+    no pause request stays as it is (resuming twice is not an error)."""
     log = AutomationLogger(run.site_id, run.id)
+    if run.status == "running" and run.control_request is None:
+        return
     if run.status == "running" and run.control_request == "pause":
         run.control_request = None
         log.info(session, f"pause request withdrawn by {actor}")

@@ -48,3 +48,25 @@ def test_cancelling_a_run_no_host_executes_settles_its_stage_as_cancelled(
     assert progress is not None and progress.stages[1].status == "cancelled"
     log = [e.message for e in runtime.service.logs(site_id, run_id, 500)]
     assert any(line.startswith("run cancelled by") for line in log)
+
+
+def test_pausing_or_resuming_twice_succeeds_and_changes_nothing(runtime: Runtime) -> None:
+    """Issue 9, defect 8: a second pause or resume exited 2; it is a no-op that says the state."""
+    from tests.conftest import invoke_igny8
+
+    site_id = demo_site(runtime, small=True)
+    run_id = _released_in_stage_2(runtime, site_id)
+    home = runtime.settings.home
+    first = invoke_igny8(home, "pause", "--site", "green-thumb")
+    assert first.returncode == 0, first.stderr
+    log_before = runtime.service.logs(site_id, run_id, 1000)
+    again = invoke_igny8(home, "pause", "--site", "green-thumb")
+    assert again.returncode == 0, again.stderr
+    assert "paused" in again.stdout
+    assert runtime.service.logs(site_id, run_id, 1000) == log_before, "a no-op wrote a log line"
+
+    assert invoke_igny8(home, "resume", "--site", "green-thumb").returncode == 0
+    twice = invoke_igny8(home, "resume", "--site", "green-thumb")
+    assert twice.returncode == 0, twice.stderr
+    assert f"run {run_id} · running" in twice.stdout
+    assert runtime.service.current_run(site_id).status == "running"  # type: ignore[union-attr]

@@ -34,11 +34,10 @@ def utc_local_time() -> Iterator[None]:
 
 
 MAIN_SCREEN_IDS = ["idle", "stage-4", "paused", "completed", "failed", "80x24"]
-# The activity log scrolls to its end when it is written to, not when the layout shrinks it
-# later. At 80x24 the first read both fills the log and grows the processing card above it, and
-# which lands first decides whether the newest lines show (a product bug: see
-# test_the_activity_log_keeps_its_newest_line_in_view_when_it_shrinks). Following the log
-# again once the screen has settled shows them either way.
+# At 80x24 the first read both fills the log and grows the processing card above it; following
+# the log again once the screen has settled pins the picture to its newest lines whichever
+# lands first (the log itself keeps them in view when it shrinks: see
+# test_the_activity_log_keeps_its_newest_line_in_view_when_it_shrinks).
 FOLLOW_AGAIN = ("f", "f")
 SCREEN_IDS = ["history", "run-detail", "help", "estimate"]
 
