@@ -13,6 +13,8 @@ from igny8_tui.errors import first_validation_error
 
 Frequency = Literal["daily", "weekly", "monthly"]
 RunStatus = Literal["running", "paused", "cancelled", "completed", "failed"]
+# A run in one of these holds its site's lock (one active run per site).
+ACTIVE_RUN_STATUSES: tuple[RunStatus, ...] = ("running", "paused")
 TriggerType = Literal["manual", "scheduled"]
 ControlRequest = Literal["pause", "cancel"]
 HostState = Literal["hosted", "stuck", "waiting"]
@@ -173,6 +175,10 @@ class RunSummary(_Payload):
     host_state: HostState | None
     seconds_since_heartbeat: float | None
 
+    @property
+    def active(self) -> bool:
+        return self.status in ACTIVE_RUN_STATUSES
+
 
 class RunNowResult(_Payload):
     run_id: int
@@ -326,7 +332,7 @@ class DashboardSnapshot(_Payload):
 
     @property
     def active(self) -> bool:
-        return self.run is not None and self.run.status in ("running", "paused")
+        return self.run is not None and self.run.active
 
 
 # ----- the workspace: credits, sites, keywords, listings -----

@@ -11,11 +11,10 @@ from igny8_tui.automation.executor import RunExecutor, RunNotClaimable
 from igny8_tui.constants import POLL_INTERVAL_S
 from igny8_tui.db.engine import Database
 from igny8_tui.db.models import AutomationRun
-from igny8_tui.schemas import RunOutcome
+from igny8_tui.schemas import ACTIVE_RUN_STATUSES, RunOutcome
 
 ExecutorFactory = Callable[[], RunExecutor]
 Notice = Callable[[str], None]
-ACTIVE = ("running", "paused")
 
 
 def _status(db: Database, run_id: int) -> tuple[str, str | None]:
@@ -58,7 +57,7 @@ def host_until_done(
 def follow(db: Database, run_id: int, stop: threading.Event) -> RunOutcome:
     """Wait for a run hosted elsewhere to end; RELEASED if this process stops first."""
     status, _ = _status(db, run_id)
-    while status in ACTIVE:
+    while status in ACTIVE_RUN_STATUSES:
         if stop.wait(POLL_INTERVAL_S):
             return RunOutcome.RELEASED
         status, _ = _status(db, run_id)

@@ -13,9 +13,9 @@ from igny8_tui.automation.credits import from_milli
 from igny8_tui.automation.lease import lease_is_live
 from igny8_tui.automation.logger import AutomationLogger
 from igny8_tui.automation.stages.registry import parse_stage_result
-from igny8_tui.db.models import ACTIVE_RUN_STATUSES, AutomationRun, utcnow
+from igny8_tui.db.models import AutomationRun, utcnow
 from igny8_tui.errors import InvalidStateError
-from igny8_tui.schemas import StageResult, StageState
+from igny8_tui.schemas import ACTIVE_RUN_STATUSES, StageResult, StageState
 
 # A stage still in hand when its run stops; other states are final.
 _UNSETTLED: tuple[StageState, ...] = ("active", "paused")

@@ -17,9 +17,10 @@ from igny8_tui.automation import credits
 from igny8_tui.automation.lease import lease_is_live
 from igny8_tui.automation.stages.registry import STAGES, parse_stage_result, skips, stage_class
 from igny8_tui.constants import UP_NEXT_ITEMS
-from igny8_tui.db.models import ACTIVE_RUN_STATUSES, AutomationConfig, AutomationRun, Site, utcnow
+from igny8_tui.db.models import AutomationConfig, AutomationRun, Site, utcnow
 from igny8_tui.errors import InvalidStateError, NotFoundError
 from igny8_tui.schemas import (
+    ACTIVE_RUN_STATUSES,
     ControlRequest,
     CurrentProcessing,
     GlobalProgress,

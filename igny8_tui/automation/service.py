@@ -42,6 +42,7 @@ from igny8_tui.db.models import (
 )
 from igny8_tui.errors import AlreadyRunningError, InsufficientCreditsError
 from igny8_tui.schemas import (
+    ACTIVE_RUN_STATUSES,
     LOG_LEVELS,
     ConfigPayload,
     ConfigUpdate,
@@ -268,7 +269,7 @@ class AutomationService:
             keywords = session.scalar(
                 select(func.count()).select_from(Keyword).where(Keyword.site_id == site_id)
             )
-            active = run is not None and run.status in ("running", "paused")
+            active = run is not None and run.status in ACTIVE_RUN_STATUSES
             return DashboardSnapshot(
                 site=SiteInfo.model_validate(site, from_attributes=True).model_copy(
                     update={"keywords": keywords or 0}

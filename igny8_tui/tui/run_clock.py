@@ -9,7 +9,7 @@ from igny8_tui.schemas import RunProgress, RunSummary
 
 def elapsed_seconds(run: RunSummary, now: datetime) -> float:
     """Wall-clock time of the run: up to `now` while active, to its end once finished."""
-    if run.status in ("running", "paused"):
+    if run.active:
         return max((now - run.started_at).total_seconds(), 0.0)
     return run.duration_seconds
 
