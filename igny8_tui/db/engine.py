@@ -26,8 +26,14 @@ _BEGIN_OPTION = "igny8_begin"
 
 
 def _prepare_sqlite_file(path: Path) -> None:
+    """A new database file is created owner-only; an existing file is left as it is. It is
+    never opened and closed here: closing any descriptor of a file drops every SQLite lock this
+    process holds on it, so another process could take the WAL away from a live connection."""
     path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    fd = os.open(path, os.O_CREAT | os.O_RDWR, 0o600)
+    try:
+        fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_RDWR, 0o600)
+    except FileExistsError:
+        return
     os.close(fd)
     os.chmod(path, 0o600)
 

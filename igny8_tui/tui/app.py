@@ -193,8 +193,12 @@ class Igny8App(App[None]):
         if data.site.id != self.site_id:
             return  # a read for the site shown before a switch
         now = self.clock()
+        screen = self.main_screen
         try:
-            log = self.main_screen.query_one(ActivityLog)
+            log = screen.query_one(ActivityLog)
+            header, cards = screen.query_one(HeaderBar), screen.query_one(PipelineCards)
+            progress, controls = screen.query_one(ProgressPanel), screen.query_one(Controls)
+            processing = screen.query_one(ProcessingCard)
         except NoMatches:
             return  # a read that arrived while the app was closing
         with self.batch_update():
@@ -208,13 +212,12 @@ class Igny8App(App[None]):
             if fresh:
                 log.add(fresh)
                 self._last_log_id = fresh[-1].id
-            self.main_screen.query_one(HeaderBar).show(data, now)
-            stages = data.progress.stages if data.progress else None
-            self.main_screen.query_one(PipelineCards).show(data.overview.stages, stages)
-            self.main_screen.query_one(ProgressPanel).show(data, now)
-            self.main_screen.query_one(Controls).show(data)
+            header.show(data, now)
+            cards.show(data.overview.stages, data.progress.stages if data.progress else None)
+            progress.show(data, now)
+            controls.show(data)
             hosted = self.hosted_here(data.run.run_id if data.run else None)
-            self.main_screen.query_one(ProcessingCard).show(data, hosted, now)
+            processing.show(data, hosted, now)
         self.data = data
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
