@@ -276,6 +276,10 @@ def settled(*keys: str) -> Callable[[Pilot], Awaitable[None]]:
         for key in keys:
             await pilot.press(key)
             await pilot.pause()
+            # The next key acts on what the screen shows: let its own read finish first.
+            while _screen_is_loading(pilot):
+                assert loop.time() < deadline + 60, "the screen never finished loading"
+                await pilot.pause(0.02)
         await still(pilot)
 
     return run_before
