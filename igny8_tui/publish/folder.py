@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import json
-import os
 import re
-import tempfile
 from datetime import UTC, datetime
 from html.parser import HTMLParser
 from operator import attrgetter, itemgetter
@@ -14,6 +12,7 @@ from urllib.parse import quote
 
 from markdownify import ATX, markdownify
 
+from igny8_tui.atomic_files import write_atomic
 from igny8_tui.publish.target import ArticleImage, ArticleToPublish, PublishError, PublishResult
 
 INDEX_FILE_NAME = "index.md"
@@ -44,10 +43,20 @@ class FolderTarget:
         bundle = self.root / safe_path_component(article.site_slug, "site slug") / slug
         bundle.mkdir(parents=True, exist_ok=True)
         for image in article.images:
-            _write_atomic(bundle / image.path.name, image.path.read_bytes())
+            write_atomic(
+                bundle / image.path.name,
+                image.path.read_bytes(),
+                site="published",
+                mode=PUBLISHED_FILE_MODE,
+            )
         # Written last, so a reader who sees the article also finds its images.
         index = bundle / INDEX_FILE_NAME
-        _write_atomic(index, render_article(article, slug).encode())
+        write_atomic(
+            index,
+            render_article(article, slug).encode(),
+            site="published",
+            mode=PUBLISHED_FILE_MODE,
+        )
         return PublishResult(location=str(index))
 
 
@@ -75,24 +84,6 @@ def _check_images(article: ArticleToPublish) -> None:
                 f"Cannot publish article {article.content_id} ({article.title!r}): more than one "
                 f"file would be named {name!r} in its folder. Rename the image, then publish again."
             )
-
-
-def _write_atomic(target: Path, data: bytes) -> None:
-    """Replace ``target`` in one step, so readers never see a half-written file."""
-    descriptor, temp_name = tempfile.mkstemp(
-        dir=target.parent, prefix=f".{target.name}.", suffix=".tmp"
-    )
-    try:
-        with os.fdopen(descriptor, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        # Temp files are created private; a site generator or web server may run as another user.
-        os.chmod(temp_name, PUBLISHED_FILE_MODE)
-        os.replace(temp_name, target)
-    except BaseException:
-        Path(temp_name).unlink(missing_ok=True)
-        raise
 
 
 def render_article(article: ArticleToPublish, slug: str) -> str:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar, Literal, cast
@@ -12,6 +10,7 @@ from sqlalchemy import ColumnElement, and_
 from sqlalchemy.orm import Session
 
 from igny8_tui.ai.outputs import ImageRequest
+from igny8_tui.atomic_files import write_atomic
 from igny8_tui.automation.credits import Costs
 from igny8_tui.automation.stages.base import Applied, PipelineRatios, Stage, Unit
 from igny8_tui.db.models import AutomationConfig, Image
@@ -38,19 +37,6 @@ class WrittenImage:
     path: Path
     width: int
     height: int
-
-
-def write_atomically(path: Path, data: bytes) -> None:
-    """Write then rename, so a crash never leaves half an image at `path`."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 class ImagesStage(Stage):
@@ -118,7 +104,7 @@ class ImagesStage(Stage):
             / str(content_id)
             / f"{name}.{_EXTENSIONS[generated.mime_type]}"
         )
-        write_atomically(path, generated.data)
+        write_atomic(path, generated.data, site="media")
         return WrittenImage(path=path, width=generated.width, height=generated.height)
 
     def apply(self, session: Session, unit: Unit, output: Any) -> Applied | None:
