@@ -9,6 +9,9 @@ DAEMON_MAX_RUNS = 4
 
 # How often a waiting host or a follower re-reads the database
 POLL_INTERVAL_S = 0.5
+# How long `igny8 resume` waits to name the host that continues the run (a waiting host polls
+# every POLL_INTERVAL_S, a daemon every DAEMON_POLL_INTERVAL_S).
+RESUME_PICKUP_WAIT_S = 3.0
 
 # Activity log and history
 HISTORY_LIMIT = 20

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import math
+from datetime import datetime
+
 from pydantic import ValidationError
 
 
@@ -22,11 +25,25 @@ class InvalidStateError(Igny8Error):
 
 
 class AlreadyRunningError(Igny8Error):
-    def __init__(self, site_name: str, run_id: int, status: str) -> None:
-        self.run_id = run_id
+    def __init__(self, site_name: str, run_id: int, status: str, detail: str | None = None) -> None:
+        self.site_name, self.run_id, self.status = site_name, run_id, status
         super().__init__(
             f"already running: site {site_name!r} has active run {run_id} ({status}); "
-            "wait for it, or pause/cancel it first"
+            + (detail or "wait for it, or pause/cancel it first")
+        )
+
+    def held_by(
+        self, holder: str, lease_expires_at: datetime | None, now: datetime
+    ) -> AlreadyRunningError:
+        """The same refusal, naming the host and when the run is recovered if it has died."""
+        left_s = max((lease_expires_at - now).total_seconds(), 0.0) if lease_expires_at else 0.0
+        return AlreadyRunningError(
+            self.site_name,
+            self.run_id,
+            self.status,
+            f"hosted by {holder}; if that host has stopped, the run is stuck and any host "
+            f"recovers it in {math.ceil(left_s)}s, when its lease runs out (pause or cancel it "
+            "to stop it sooner)",
         )
 
 

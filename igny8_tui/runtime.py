@@ -170,9 +170,18 @@ class Runtime:
             on_outcome=on_outcome,
         )
 
-    def host_until_done(self, run_id: int, stop: threading.Event, notice: Notice) -> RunOutcome:
-        """Execute the run here through pauses until it ends (`igny8 run`)."""
-        return host_until_done(self.db, run_id, lambda: self.executor(run_id, stop), stop, notice)
+    def host_until_done(
+        self, run_id: int, stop: threading.Event, notice: Notice, wait_through_pauses: bool = True
+    ) -> RunOutcome:
+        """Execute the run here, through an operator's pauses, until it ends (`igny8 run`)."""
+        return host_until_done(
+            self.db,
+            run_id,
+            lambda: self.executor(run_id, stop),
+            stop,
+            notice,
+            wait_through_pauses,
+        )
 
     def follow(self, run_id: int, stop: threading.Event) -> RunOutcome:
         """Wait for a run hosted elsewhere to end."""

@@ -17,6 +17,13 @@ RunStatus = Literal["running", "paused", "cancelled", "completed", "failed"]
 ACTIVE_RUN_STATUSES: tuple[RunStatus, ...] = ("running", "paused")
 TriggerType = Literal["manual", "scheduled"]
 ControlRequest = Literal["pause", "cancel"]
+# Why a run paused. `requested`: an operator or a stopping host asked, and a resume continues
+# it. The others need the operator to fix something first (add credits, free disk space or fix
+# permissions, fix the API key or model), so `igny8 run` exits on them instead of waiting.
+PauseCause = Literal["requested", "credits", "environment", "credentials", "configuration"]
+CAUSES_NEEDING_THE_OPERATOR: frozenset[PauseCause] = frozenset(
+    {"credits", "environment", "credentials", "configuration"}
+)
 HostState = Literal["hosted", "stuck", "waiting"]
 StageState = Literal["waiting", "active", "paused", "completed", "skipped", "failed", "cancelled"]
 LogLevel = Literal["DEBUG", "INFO", "WARN", "ERROR"]
@@ -35,6 +42,7 @@ class RunOutcome(enum.Enum):
     FAILED = "failed"
     RELEASED = "released"  # this host stopped; the run stays running for another host
     LOST = "lost"  # another host took the lease over
+    STALLED = "stalled"  # this host could not write to the database; the run awaits recovery
 
 
 class _Payload(BaseModel):
@@ -169,6 +177,7 @@ class RunSummary(_Payload):
     items_processed: int
     error_message: str | None
     pause_reason: str | None
+    pause_cause: PauseCause | None
     control_request: ControlRequest | None
     host: str | None
     heartbeat_at: datetime | None

@@ -36,7 +36,7 @@ from igny8_tui.ai.outputs import (
 from igny8_tui.ai.prompts import Template, load_templates
 from igny8_tui.ai.provider import ProviderError, ProviderFatalError
 from igny8_tui.errors import first_validation_error
-from igny8_tui.settings import Settings
+from igny8_tui.settings import Settings, redacted_url
 
 Reply = TypeVar("Reply", bound=BaseModel)
 RETRYABLE_STATUS = frozenset({408, 409, 429})
@@ -204,13 +204,15 @@ class OpenAICompatibleProvider:
             raise RetryableError(f"HTTP {status}: {_error_message(response)}", retry_after)
         if status in (401, 403):
             raise ProviderFatalError(
-                f"the AI provider at {self.settings.ai_base_url} refused the API key "
-                f"(HTTP {status}): check your API key (IGNY8_AI_API_KEY or OPENAI_API_KEY)"
+                f"the AI provider at {redacted_url(self.settings.ai_base_url)} refused the API key "
+                f"(HTTP {status}): check your API key (IGNY8_AI_API_KEY or OPENAI_API_KEY)",
+                "credentials",
             )
         if status == 404:
             raise ProviderFatalError(
-                f"the AI provider at {self.settings.ai_base_url} has no model "
-                f"{body.get('model')!r} (HTTP 404): {_error_message(response)}"
+                f"the AI provider at {redacted_url(self.settings.ai_base_url)} has no model "
+                f"{body.get('model')!r} (HTTP 404): {_error_message(response)}",
+                "configuration",
             )
         format_ = body.get("response_format")
         asked_schema = isinstance(format_, dict) and format_.get("type") == "json_schema"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Protocol
+from typing import Literal, Protocol
 
 from igny8_tui.ai.outputs import (
     ArticleDraft,
@@ -24,7 +24,14 @@ class ProviderError(Exception):
 
 
 class ProviderFatalError(Exception):
-    """The AI provider cannot work at all (bad API key, unknown model): the run stops."""
+    """The AI provider cannot work at all until the operator fixes something: the run pauses.
+
+    ``cause`` says what: ``credentials`` (the API key was refused) or ``configuration`` (the
+    model or address is wrong)."""
+
+    def __init__(self, message: str, cause: Literal["credentials", "configuration"]) -> None:
+        super().__init__(message)
+        self.cause: Literal["credentials", "configuration"] = cause
 
 
 class Provider(Protocol):

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from igny8_tui.ai.provider import Provider, ProviderError, ProviderFatalError
 from igny8_tui.automation import credits, run_state
+from igny8_tui.automation.environment import environment_fault
 from igny8_tui.automation.forecast import ratios_for_site
 from igny8_tui.automation.lease import Lease, LeaseKeeper, fenced_run, release, try_claim
 from igny8_tui.automation.logger import AutomationLogger, LogListener
@@ -34,7 +35,7 @@ from igny8_tui.db.engine import Database
 from igny8_tui.db.models import AutomationConfig, AutomationRun, Site, utcnow
 from igny8_tui.errors import InvalidStateError, LeaseLostError, NotFoundError
 from igny8_tui.publish.target import PublishError, PublishTarget
-from igny8_tui.schemas import LogLevel, RunOutcome, StageResult
+from igny8_tui.schemas import LogLevel, PauseCause, RunOutcome, StageResult
 from igny8_tui.settings import Settings
 
 StopMode = Literal["pause", "release"]
@@ -43,6 +44,22 @@ StopMode = Literal["pause", "release"]
 @dataclass(frozen=True)
 class _StageStop:
     outcome: RunOutcome
+
+
+@dataclass(frozen=True)
+class OperatorFault:
+    """Something only the operator can fix; the run pauses with this reason and cause."""
+
+    reason: str
+    cause: PauseCause
+
+
+def operator_fault(exc: BaseException) -> OperatorFault | None:
+    """The fault to pause for, if ``exc`` is one no later item would escape; else None."""
+    if isinstance(exc, ProviderFatalError):
+        return OperatorFault(str(exc), exc.cause)
+    reason = environment_fault(exc)
+    return None if reason is None else OperatorFault(reason, "environment")
 
 
 class _StageClock:
@@ -94,23 +111,32 @@ class RunExecutor:
         self.listener = listener
         self.costs = credits.Costs(settings.credits, settings.credit_mode)
         self.lease: Lease | None = None
+        # Why this host left the run running without a lease, when it could not even record a
+        # pause (the database itself cannot be written).
+        self.stalled_reason: str | None = None
 
     # ----- entry point -----
 
     def execute(self) -> RunOutcome:
-        """Claim the run and take it through its stages; RunNotClaimable if another host has it."""
-        self._claim()
+        """Claim the run and take it through its stages; RunNotClaimable if another host has it.
+
+        A fault only the operator can fix (a full disk, a refused API key) pauses the run with
+        its reason; one that stops even that write leaves the run STALLED for recovery."""
+        try:
+            self._claim()
+        except Exception as exc:
+            return self._stall(exc)
         try:
             with LeaseKeeper(self.db, self.lease_):
                 return self._run_stages()
         except LeaseLostError:
             return RunOutcome.LOST
-        except ProviderFatalError as exc:
-            self._fail(str(exc))
-            return RunOutcome.FAILED
         except Exception as exc:
-            self._fail(f"{type(exc).__name__}: {exc}")
-            raise
+            fault = operator_fault(exc)
+            if fault is None:
+                self._fail(f"{type(exc).__name__}: {exc}")
+                raise
+            return self._pause_for_fault(fault)
 
     def _claim(self) -> None:
         with self.db.write() as session:
@@ -238,6 +264,7 @@ class RunExecutor:
         clock = _StageClock(result.time_elapsed)
         in_hand: dict[Future[tuple[object, str | None]], Unit] = {}
         stopping = False
+        fault: OperatorFault | None = None
         with ThreadPoolExecutor(width, thread_name_prefix=f"run-{self.run_id}-s{number}") as pool:
             while True:
                 stopping = stopping or self._stop_requested()
@@ -277,7 +304,19 @@ class RunExecutor:
                 done, _ = wait(in_hand, return_when=FIRST_COMPLETED)
                 for future in done:
                     unit = in_hand.pop(future)
-                    self._commit(number, stage, unit, future.result(), result, clock)
+                    try:
+                        called = future.result()
+                    except Exception as exc:
+                        # The units in hand finish and commit; none starts after a fault.
+                        fault = fault or operator_fault(exc)
+                        if fault is None:
+                            raise
+                        stopping = True
+                        continue
+                    self._commit(number, stage, unit, called, result, clock)
+                if fault is not None and not in_hand:
+                    self._save_result(number, result)
+                    return _StageStop(self._pause_for_fault(fault))
         return self._finish_stage(number, result, clock)
 
     def _start_batch(self, stage: Stage, result: StageResult, config: AutomationConfig) -> None:
@@ -299,11 +338,17 @@ class RunExecutor:
 
     @staticmethod
     def _call(stage: Stage, unit: Unit) -> tuple[object, str | None]:
-        """The AI call, in a pool thread: its output, or why this item failed."""
+        """The AI call, in a pool thread: its output, or why this item failed. A fault of the
+        machine (see `operator_fault`) is raised: it is not this item's."""
         try:
             return stage.call(unit), None
         except (ProviderError, PublishError) as exc:
             return None, str(exc)
+        except OSError as exc:
+            if environment_fault(exc) is not None:
+                raise
+            where = f": {exc.filename}" if exc.filename else ""
+            return None, f"{exc.strerror or exc}{where}"
 
     def _commit(
         self,
@@ -422,9 +467,37 @@ class RunExecutor:
                 return RunOutcome.PAUSED
         return None
 
-    def _pause(self, session: Session, run: AutomationRun, reason: str) -> None:
-        run_state.pause(session, run, self.log, reason)
+    def _pause(
+        self, session: Session, run: AutomationRun, reason: str, cause: PauseCause = "requested"
+    ) -> None:
+        run_state.pause(session, run, self.log, reason, cause)
         release(session, self.lease_)
+
+    def _save_result(self, number: int, result: StageResult) -> None:
+        with self.db.write() as session:
+            save_stage_result(fenced_run(session, self.lease_), number, result)
+
+    def _pause_for_fault(self, fault: OperatorFault) -> RunOutcome:
+        """Pause with the fault's reason; if even that cannot be written, stall."""
+        try:
+            with self.db.write() as session:
+                self._pause(session, fenced_run(session, self.lease_), fault.reason, fault.cause)
+        except LeaseLostError:
+            return RunOutcome.LOST
+        except Exception as exc:
+            return self._stall(exc, fault.reason)
+        return RunOutcome.PAUSED
+
+    def _stall(self, exc: Exception, reason: str | None = None) -> RunOutcome:
+        """The database cannot be written: leave the run as it is (its lease runs out, then
+        any host recovers it) and say why; anything else is not a fault of the machine."""
+        written = environment_fault(exc)
+        if written is None:
+            raise exc
+        self.stalled_reason = reason or written
+        if reason is not None and reason != written:
+            self.stalled_reason = f"{reason}; and {written}"
+        return RunOutcome.STALLED
 
     def _stop_host(self) -> RunOutcome:
         with self.db.write() as session:
@@ -454,7 +527,7 @@ class RunExecutor:
         with self.db.write() as session:
             run = fenced_run(session, self.lease_)
             save_stage_result(run, number, result)
-            self._pause(session, run, reason=reason)
+            self._pause(session, run, reason=reason, cause="credits")
         return RunOutcome.PAUSED
 
     # ----- waiting -----

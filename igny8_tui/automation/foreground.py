@@ -11,20 +11,20 @@ from igny8_tui.automation.executor import RunExecutor, RunNotClaimable
 from igny8_tui.constants import POLL_INTERVAL_S
 from igny8_tui.db.engine import Database
 from igny8_tui.db.models import AutomationRun
-from igny8_tui.schemas import ACTIVE_RUN_STATUSES, RunOutcome
+from igny8_tui.schemas import ACTIVE_RUN_STATUSES, CAUSES_NEEDING_THE_OPERATOR, RunOutcome
 
 ExecutorFactory = Callable[[], RunExecutor]
 Notice = Callable[[str], None]
 
 
-def _status(db: Database, run_id: int) -> tuple[str, str | None]:
+def _status(db: Database, run_id: int) -> tuple[str, str | None, str | None]:
     with db.read() as session:
         row = session.execute(
-            select(AutomationRun.status, AutomationRun.pause_reason).where(
-                AutomationRun.id == run_id
-            )
+            select(
+                AutomationRun.status, AutomationRun.pause_reason, AutomationRun.pause_cause
+            ).where(AutomationRun.id == run_id)
         ).one()
-        return row.status, row.pause_reason
+        return row.status, row.pause_reason, row.pause_cause
 
 
 def host_until_done(
@@ -33,32 +33,40 @@ def host_until_done(
     make_executor: ExecutorFactory,
     stop: threading.Event,
     notice: Notice,
+    wait_through_pauses: bool = True,
 ) -> RunOutcome:
-    """Execute the run; while it is paused (by an operator, or for credits) wait for a resume
-    from any process and continue here. When another host has it, follow it to its end."""
+    """Execute the run; while an operator has paused it, wait for a resume from any process
+    and continue here. A pause that needs the operator to fix something first (credits, the
+    disk, the API key) ends here, as does any pause without ``wait_through_pauses``. When
+    another host has the run, follow it to its end."""
     while True:
+        executor = make_executor()
         try:
-            outcome = make_executor().execute()
+            outcome = executor.execute()
         except RunNotClaimable as exc:
             notice(f"run {run_id} is hosted by {exc.holder}; following it (Ctrl-C stops following)")
             return follow(db, run_id, stop)
+        if outcome is RunOutcome.STALLED:
+            notice(f"run {run_id} stalled: {executor.stalled_reason}")
         if outcome is not RunOutcome.PAUSED or stop.is_set():
             return outcome
-        status, reason = _status(db, run_id)
+        status, reason, cause = _status(db, run_id)
+        if not wait_through_pauses or cause in CAUSES_NEEDING_THE_OPERATOR:
+            return RunOutcome.PAUSED
         notice(f"paused: {reason} — `igny8 resume` from any shell continues it here")
         while status == "paused":
             if stop.wait(POLL_INTERVAL_S):
                 return RunOutcome.PAUSED
-            status, reason = _status(db, run_id)
+            status, reason, cause = _status(db, run_id)
         if status != "running":
             return RunOutcome(status)
 
 
 def follow(db: Database, run_id: int, stop: threading.Event) -> RunOutcome:
     """Wait for a run hosted elsewhere to end; RELEASED if this process stops first."""
-    status, _ = _status(db, run_id)
+    status = _status(db, run_id)[0]
     while status in ACTIVE_RUN_STATUSES:
         if stop.wait(POLL_INTERVAL_S):
             return RunOutcome.RELEASED
-        status, _ = _status(db, run_id)
+        status = _status(db, run_id)[0]
     return RunOutcome(status)

@@ -87,7 +87,7 @@ class Host:
         with self.db.read() as session:
             candidates = session.scalars(
                 select(AutomationRun.id)
-                .where(AutomationRun.status == "running", claimable(utcnow()))  # type: ignore[arg-type]
+                .where(AutomationRun.status == "running", claimable(utcnow()))
                 .order_by(AutomationRun.id)
             ).all()
         started = [rid for rid in candidates if rid not in self._workers][:free]

@@ -8,10 +8,12 @@ import socket
 import threading
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from pathlib import Path
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import ColumnElement, or_, select, update
 from sqlalchemy.orm import Session
 
+from igny8_tui.automation.environment import environment_fault
 from igny8_tui.db.engine import Database
 from igny8_tui.db.models import AutomationRun, utcnow
 from igny8_tui.errors import LeaseLostError
@@ -36,7 +38,7 @@ class Claim:
     previous_heartbeat: datetime | None
 
 
-def claimable(now: datetime, owner: str | None = None) -> object:
+def claimable(now: datetime, owner: str | None = None) -> ColumnElement[bool]:
     """Runs a host may take: running, and with no live lease (or already ours)."""
     free = or_(AutomationRun.lease_owner.is_(None), AutomationRun.lease_expires_at < now)
     if owner is not None:
@@ -52,12 +54,17 @@ def try_claim(session: Session, run_id: int, owner: str, ttl_s: float) -> Claim 
             AutomationRun.id == run_id
         )
     ).one_or_none()
+    free = claimable(now, owner)
+    if before is not None and before.lease_owner and holder_is_dead_here(before.lease_owner):
+        # Its process is gone: no need to wait for the lease to run out. Still a compare-and-
+        # set on that owner, so two hosts recovering it at once cannot both win.
+        free = or_(free, AutomationRun.lease_owner == before.lease_owner)
     token = session.execute(
         update(AutomationRun)
         .where(
             AutomationRun.id == run_id,
             AutomationRun.status == "running",
-            claimable(now, owner),  # type: ignore[arg-type]
+            free,
         )
         .values(
             lease_owner=owner,
@@ -121,11 +128,44 @@ class LeaseKeeper:
             except LeaseLostError:
                 self.lost.set()
                 return
+            except Exception as exc:
+                # A full disk or a read-only database: the executor meets the same fault on
+                # its next write and pauses the run; the beat tries again until then.
+                if environment_fault(exc) is None:
+                    raise
 
 
 def host_identity(role: str) -> str:
     """A readable name for this process, e.g. `run:alice@web1:4242`."""
     return f"{role}:{getpass.getuser()}@{socket.gethostname()}:{os.getpid()}"
+
+
+def holder_is_dead_here(owner: str) -> bool:
+    """Is ``owner`` (a `host_identity`) a process of this machine that no longer runs?
+
+    False whenever in doubt (another machine, a name of another shape, a pid now reused):
+    then the lease simply runs out first."""
+    _, _, where = owner.partition(":")
+    machine, _, pid_text = where.rpartition("@")[2].rpartition(":")
+    if machine != socket.gethostname() or not pid_text.isdigit() or int(pid_text) == os.getpid():
+        return False
+    pid = int(pid_text)
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        return False  # alive, as another user
+    return _is_zombie(pid)
+
+
+def _is_zombie(pid: int) -> bool:
+    """Killed but not yet reaped by its parent: dead, though the pid still answers."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return False
+    return stat.rpartition(")")[2].split()[:1] == ["Z"]
 
 
 def lease_is_live(run: AutomationRun, now: datetime | None = None) -> bool:

@@ -15,7 +15,7 @@ from igny8_tui.automation.logger import AutomationLogger
 from igny8_tui.automation.stages.registry import parse_stage_result
 from igny8_tui.db.models import AutomationRun, utcnow
 from igny8_tui.errors import InvalidStateError
-from igny8_tui.schemas import ACTIVE_RUN_STATUSES, StageResult, StageState
+from igny8_tui.schemas import ACTIVE_RUN_STATUSES, PauseCause, StageResult, StageState
 
 # A stage still in hand when its run stops; other states are final.
 _UNSETTLED: tuple[StageState, ...] = ("active", "paused")
@@ -34,12 +34,18 @@ def _settle_current_stage(run: AutomationRun, state: StageState) -> None:
         save_stage_result(run, number, result)
 
 
-def pause(session: Session, run: AutomationRun, log: AutomationLogger, reason: str) -> None:
+def pause(
+    session: Session,
+    run: AutomationRun,
+    log: AutomationLogger,
+    reason: str,
+    cause: PauseCause = "requested",
+) -> None:
     """Pause now: the stage in hand shows as paused with its counts so far."""
     _settle_current_stage(run, "paused")
     run.status, run.control_request = "paused", None
     run.paused_at = utcnow()
-    run.pause_reason = reason
+    run.pause_reason, run.pause_cause = reason[:500], cause
     log.warn(session, f"run paused: {reason}", run.current_stage)
 
 
@@ -69,7 +75,7 @@ def resume(session: Session, run: AutomationRun, actor: str) -> None:
         log.info(session, f"pause request withdrawn by {actor}")
     elif run.status == "paused":
         run.status, run.resumed_at = "running", utcnow()
-        run.pause_reason, run.control_request = None, None
+        run.pause_reason, run.pause_cause, run.control_request = None, None, None
         log.info(session, f"run resumed by {actor} from stage {run.current_stage}")
     else:
         raise InvalidStateError(f"run {run.id} is {run.status}, not paused")

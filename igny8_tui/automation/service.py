@@ -8,7 +8,7 @@ from sqlalchemy.orm import Session
 
 from igny8_tui.automation import credits, run_state
 from igny8_tui.automation.forecast import forecast_inputs, ratios_for_site
-from igny8_tui.automation.lease import try_claim
+from igny8_tui.automation.lease import holder_is_dead_here, try_claim
 from igny8_tui.automation.logger import AutomationLogger
 from igny8_tui.automation.run_views import (
     active_run,
@@ -164,11 +164,14 @@ class AutomationService:
             return HostedHere(
                 run_id=started.run_id, adopted=False, estimated_credits=started.estimated_credits
             )
-        except AlreadyRunningError:
+        except AlreadyRunningError as busy:
             with self.db.write() as session:
                 run = active_run(session, site_id)
-                if run is None or run_summary(run).host is not None:
+                if run is None:
                     raise
+                holder = run_summary(run).host
+                if holder is not None and not holder_is_dead_here(holder):
+                    raise busy.held_by(holder, run.lease_expires_at, utcnow()) from None
                 if run.status == "paused":
                     run_state.resume(session, run, self.actor)
                 return HostedHere(run_id=run.id, adopted=True, estimated_credits=None)

@@ -10,7 +10,7 @@ import threading
 
 import click
 
-from igny8_tui.cli.options import EXIT_INTERRUPTED, EXIT_RUN_NOT_COMPLETED, State
+from igny8_tui.cli.options import EXIT_INTERRUPTED, EXIT_PAUSED, EXIT_RUN_NOT_COMPLETED, State
 from igny8_tui.constants import POLL_INTERVAL_S
 from igny8_tui.schemas import RunOutcome
 
@@ -53,7 +53,7 @@ class ProgressLine:
         self.last = ""
 
 
-def run_here(state: State, site_id: int) -> None:
+def run_here(state: State, site_id: int, wait_through_pauses: bool = True) -> None:
     """Start (or adopt) the site's run, host it until it ends, and exit as it ended."""
     line = ProgressLine(state, site_id)
     hosted = state.runtime.service.start_or_adopt(site_id, host=state.runtime.actor)
@@ -66,7 +66,7 @@ def run_here(state: State, site_id: int) -> None:
     outcome: list[RunOutcome] = []
     worker = threading.Thread(
         target=lambda: outcome.append(
-            state.runtime.host_until_done(run_id, stop, notice=line.notice)
+            state.runtime.host_until_done(run_id, stop, line.notice, wait_through_pauses)
         ),
         name=f"run-{run_id}",
         daemon=True,
@@ -79,7 +79,7 @@ def run_here(state: State, site_id: int) -> None:
     line.draw()
     if line.tty:
         click.echo("", err=True)
-    _finish(state, site_id, run_id, outcome[0] if outcome else RunOutcome.FAILED)
+    _finish(state, site_id, run_id, outcome[0] if outcome else RunOutcome.FAILED, stop.is_set())
 
 
 def _interrupt_sets(stop: threading.Event, line: ProgressLine) -> None:
@@ -94,14 +94,23 @@ def _interrupt_sets(stop: threading.Event, line: ProgressLine) -> None:
     signal.signal(signal.SIGINT, handler)
 
 
-def _finish(state: State, site_id: int, run_id: int, outcome: RunOutcome) -> None:
+def _finish(
+    state: State, site_id: int, run_id: int, outcome: RunOutcome, interrupted: bool
+) -> None:
     summary = state.runtime.service.run(site_id, run_id)
     state.emit(summary)
     if outcome is RunOutcome.COMPLETED:
         return
     if outcome is RunOutcome.PAUSED:
         click.echo(f"igny8: run {run_id} paused: {summary.pause_reason}", err=True)
-        sys.exit(EXIT_INTERRUPTED)
+        sys.exit(EXIT_INTERRUPTED if interrupted else EXIT_PAUSED)
+    if outcome is RunOutcome.STALLED:
+        click.echo(
+            f"igny8: run {run_id} is left running for recovery: this host could not write to "
+            f"the database; once that is fixed, `igny8 run --site {site_id}` continues it",
+            err=True,
+        )
+        sys.exit(EXIT_PAUSED)
     if outcome is RunOutcome.RELEASED:
         click.echo(f"igny8: stopped following run {run_id}; it goes on elsewhere", err=True)
         sys.exit(EXIT_INTERRUPTED)

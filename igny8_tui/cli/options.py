@@ -19,6 +19,9 @@ from igny8_tui.runtime import Runtime
 F = TypeVar("F", bound=Callable[..., Any])
 EXIT_USER_ERROR = 2
 EXIT_RUN_NOT_COMPLETED = 1
+# `igny8 run`: the run paused for something the operator must fix (credits, disk, API key),
+# or paused at all with --no-wait; the reason is on stderr, `igny8 resume` continues it.
+EXIT_PAUSED = 3
 EXIT_INTERRUPTED = 130
 
 

@@ -10,21 +10,30 @@ import click
 from igny8_tui.cli.foreground import run_here
 from igny8_tui.cli.options import State, command, site_option
 from igny8_tui.cli.payloads import HistoryReport, LogLines, StatusReport
-from igny8_tui.constants import DEFAULT_LOG_LINES, POLL_INTERVAL_S
+from igny8_tui.constants import DEFAULT_LOG_LINES, POLL_INTERVAL_S, RESUME_PICKUP_WAIT_S
 from igny8_tui.schemas import RunSummary
 
 
 @click.command()
 @site_option
 @click.option("--detach", is_flag=True, help="Only create the run, for a daemon or dashboard.")
+@click.option(
+    "--no-wait",
+    is_flag=True,
+    help="Exit (code 3) on any pause, not only on one the operator must fix.",
+)
 @command(role="run")
-def run(state: State, site_ref: str, detach: bool) -> None:
-    """Start a run and execute it here until it ends; Ctrl-C pauses it."""
+def run(state: State, site_ref: str, detach: bool, no_wait: bool) -> None:
+    """Start a run and execute it here until it ends; Ctrl-C pauses it.
+
+    Exits 0 when the run completes and 3 when it pauses for something the operator must fix
+    (credits, a full disk or a permission, the API key), with the reason on stderr. A pause an
+    operator asked for waits here for `igny8 resume`, unless --no-wait."""
     site_id = state.site_id(site_ref)
     if detach:
         state.emit(state.runtime.service.run_now(site_id))
         return
-    run_here(state, site_id)
+    run_here(state, site_id, wait_through_pauses=not no_wait)
 
 
 @click.command()
@@ -114,8 +123,22 @@ def _run_to_follow(state: State, site_id: int) -> int:
 
 def _control(state: State, site_ref: str, action: str) -> None:
     service = state.runtime.service
-    summary: RunSummary = getattr(service, action)(state.site_id(site_ref))
+    site_id = state.site_id(site_ref)
+    summary: RunSummary = getattr(service, action)(site_id)
+    if action == "resume":
+        summary = _picked_up(state, site_id, summary)
     state.emit(summary)
+
+
+def _picked_up(state: State, site_id: int, resumed: RunSummary) -> RunSummary:
+    """The resumed run once a host has taken it: a waiting `igny8 run`, a dashboard or a daemon
+    does within a poll, so the operator learns who continues it rather than "waiting"."""
+    deadline = time.monotonic() + RESUME_PICKUP_WAIT_S
+    summary = resumed
+    while summary.host_state == "waiting" and time.monotonic() < deadline:
+        time.sleep(POLL_INTERVAL_S / 5)
+        summary = state.runtime.service.run(site_id, resumed.run_id)
+    return summary
 
 
 @click.command()

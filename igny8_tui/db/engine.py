@@ -12,6 +12,7 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
+from igny8_tui import faults
 from igny8_tui.db.location import describe, sqlite_file
 from igny8_tui.db.migrate import (
     SchemaStatus,
@@ -109,6 +110,7 @@ class Database:
         """A short write transaction, committed on exit, rolled back on error."""
         with self._write() as session, session.begin():
             yield session
+            faults.check("database", self.location)
 
     def dispose(self) -> None:
         self.engine.dispose()

@@ -15,7 +15,7 @@ from operator import attrgetter, itemgetter
 from typing import Any
 from urllib.parse import quote, urlsplit
 
-from markdownify import ATX, MarkdownConverter, chomp
+from markdownify import ATX, MarkdownConverter
 
 from igny8_tui.publish.target import ArticleImage, ArticleToPublish
 
@@ -66,18 +66,25 @@ def _title_part(title: str | None) -> str:
     return f' "{escaped.replace("<", "&lt;").replace(">", "&gt;")}"'
 
 
+def _chomp(text: str) -> tuple[str, str, str]:
+    """Link text without its outer spaces, and those spaces, which go outside the brackets."""
+    prefix = " " if text[:1] == " " else ""
+    suffix = " " if text[-1:] == " " else ""
+    return prefix, suffix, text.strip()
+
+
 def _one_line(text: str) -> str:
     return re.sub(r"\s+", " ", text).strip()
 
 
-class _SafeMarkdownConverter(MarkdownConverter):  # type: ignore[misc]
+class _SafeMarkdownConverter(MarkdownConverter):
     """markdownify with text, links and images escaped so that nothing in them runs."""
 
     def escape(self, text: str, parent_tags: set[str]) -> str:
         return escape_text(text) if text else ""
 
     def convert_a(self, el: Any, text: str, parent_tags: set[str]) -> str:
-        prefix, suffix, text = chomp(text)
+        prefix, suffix, text = _chomp(text)
         href = safe_url(el.get("href"))
         if not text or href is None:
             return f"{prefix}{text}{suffix}"

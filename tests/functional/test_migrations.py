@@ -18,7 +18,12 @@ from alembic.migration import MigrationContext
 from sqlalchemy import create_engine
 
 from igny8_tui.db.engine import Database
-from igny8_tui.db.migrate import BASELINE_TABLES, HEAD_REVISION, alembic_config
+from igny8_tui.db.migrate import (
+    BASELINE_REVISION,
+    BASELINE_TABLES,
+    HEAD_REVISION,
+    alembic_config,
+)
 from igny8_tui.db.models import Base
 from tests.conftest import DEMO_CSV, SMALL_TOPICS_ROWS, run_igny8, start_igny8
 
@@ -36,12 +41,19 @@ def legacy_home(home: Path) -> Path:
 
 
 def rows(db: Path) -> dict[str, list[tuple[Any, ...]]]:
-    """Every row of every table igny8 had before migrations."""
+    """Every row of every table igny8 had before migrations, in the columns it had then."""
     with closing(sqlite3.connect(db)) as conn:
         return {
-            table: conn.execute(f"SELECT * FROM {table} ORDER BY id").fetchall()
+            table: conn.execute(
+                f"SELECT {_baseline_columns(table)} FROM {table} ORDER BY id"
+            ).fetchall()
             for table in sorted(BASELINE_TABLES)
         }
+
+
+def _baseline_columns(table: str) -> str:
+    with closing(sqlite3.connect(LEGACY_DB)) as legacy:
+        return ", ".join(row[1] for row in legacy.execute(f"PRAGMA table_info('{table}')"))
 
 
 def digest(db: Path) -> str:
@@ -106,11 +118,11 @@ def _index(conn: sqlite3.Connection, row: tuple[Any, ...]) -> tuple[Any, ...]:
     return (label, unique, columns, partial, " ".join(sql.split()) if sql else None)
 
 
-def migrate_empty_to_head(db: Path) -> None:
+def migrate_empty_to_head(db: Path, revision: str = "head") -> None:
     """Runs every revision on an empty database (not the shortcut a fresh database takes)."""
     engine = create_engine(f"sqlite:///{db}")
     with engine.begin() as conn:
-        command.upgrade(alembic_config(conn), "head")
+        command.upgrade(alembic_config(conn), revision)
     engine.dispose()
 
 
@@ -126,13 +138,20 @@ def test_migrating_an_empty_database_to_head_gives_exactly_the_models(tmp_path: 
     assert version == HEAD_REVISION
 
 
-def test_the_baseline_is_the_schema_of_fresh_and_legacy_databases(tmp_path: Path) -> None:
-    migrated, fresh, legacy = tmp_path / "migrated.db", tmp_path / "fresh.db", tmp_path / "l.db"
+def test_the_baseline_is_the_legacy_schema_and_head_the_schema_of_a_fresh_database(
+    tmp_path: Path,
+) -> None:
+    baseline, migrated = tmp_path / "baseline.db", tmp_path / "migrated.db"
+    fresh, legacy = tmp_path / "fresh.db", tmp_path / "legacy.db"
+    migrate_empty_to_head(baseline, BASELINE_REVISION)
     migrate_empty_to_head(migrated)
     Database(f"sqlite:///{fresh}").dispose()
     shutil.copyfile(LEGACY_DB, legacy)
+    assert set(sqlite_schema(baseline)) == BASELINE_TABLES
+    assert sqlite_schema(legacy) == sqlite_schema(baseline)
+    # An upgraded legacy database and a fresh one end with the same schema, column order too.
+    Database(f"sqlite:///{legacy}").dispose()
     schema = sqlite_schema(migrated)
-    assert set(schema) == BASELINE_TABLES
     assert sqlite_schema(fresh) == schema
     assert sqlite_schema(legacy) == schema
     partial = [i for i in schema["automation_runs"]["indexes"] if i[3]]

@@ -203,29 +203,36 @@ def test_a_stage_whose_items_all_fail_fails_the_run_with_the_reason(
     assert charges(ai_runtime, 1) == []
 
 
-def test_a_refused_api_key_stops_the_run_at_once_with_check_your_api_key(
+def test_a_refused_api_key_pauses_the_run_at_once_with_check_your_api_key(
     ai_runtime: Runtime, fake_openai: FakeOpenAIServer
 ) -> None:
     fake_openai.api_key = "sk-a-different-key"
     site_id = small_site(ai_runtime)
     _, outcome = execute(ai_runtime, site_id)
-    assert outcome is RunOutcome.FAILED
+    assert outcome is RunOutcome.PAUSED
     run = ai_runtime.service.history(site_id)[0]
-    assert "check your API key" in (run.error_message or "")
-    assert API_KEY not in (run.error_message or "")
+    assert run.status == "paused" and run.pause_cause == "credentials"
+    assert "check your API key" in (run.pause_reason or "")
+    assert API_KEY not in (run.pause_reason or "")
     assert len(chat_requests(fake_openai)) == 1, "a 401 is not retried"
     assert charges(ai_runtime, 1) == []
 
+    # The operator fixes the key and resumes: the run goes on from where it paused.
+    fake_openai.api_key = API_KEY
+    ai_runtime.service.resume(site_id)
+    assert ai_runtime.executor(run.run_id, threading.Event()).execute() is RunOutcome.COMPLETED
 
-def test_an_unknown_model_stops_the_run_naming_the_model(
+
+def test_an_unknown_model_pauses_the_run_naming_the_model(
     ai_runtime: Runtime, fake_openai: FakeOpenAIServer
 ) -> None:
     fake_openai.model_ids = {"some-other-model"}
     site_id = small_site(ai_runtime)
     _, outcome = execute(ai_runtime, site_id)
-    assert outcome is RunOutcome.FAILED
-    message = ai_runtime.service.history(site_id)[0].error_message or ""
-    assert "has no model 'gpt-test' (HTTP 404)" in message
+    assert outcome is RunOutcome.PAUSED
+    run = ai_runtime.service.history(site_id)[0]
+    assert run.pause_cause == "configuration"
+    assert "has no model 'gpt-test' (HTTP 404)" in (run.pause_reason or "")
 
 
 def test_a_server_without_json_schema_gets_json_object_with_the_schema_in_the_prompt(
