@@ -98,6 +98,18 @@ def test_duplicate_keywords_are_merged(home: Path, site: str) -> None:
     ]
 
 
+def test_blank_volume_difficulty_and_intent_cells_are_missing_values(home: Path, site: str) -> None:
+    csv = home / "blanks.csv"
+    csv.write_text("keyword,volume,difficulty,intent\nraised beds,,,\ncompost bins,5\n")
+    result = invoke_igny8(home, "keywords", "import", "--site", site, str(csv))
+    assert result.returncode == 0, result.stderr
+    listed = json.loads(invoke_igny8(home, "keywords", "list", "--site", site, "--json").stdout)
+    assert [(k["keyword"], k["volume"], k["difficulty"], k["intent"]) for k in listed] == [
+        ("compost bins", 5, None, None),
+        ("raised beds", 0, None, None),
+    ]
+
+
 def test_full_width_and_compatibility_forms_merge_with_their_plain_forms(
     home: Path, site: str
 ) -> None:
