@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from importlib.resources import as_file, files
 from pathlib import Path
 
@@ -11,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from igny8_tui.automation import credits
 from igny8_tui.automation.keyword_csv import KeywordRow, merge_duplicates, read_keyword_csv
+from igny8_tui.constants import MAX_BALANCE_MILLI, MAX_GRANT_CREDITS
 from igny8_tui.db.engine import Database
 from igny8_tui.db.models import Account, AutomationConfig, Cluster, Content, Keyword, Site
 from igny8_tui.errors import InvalidInputError, NotFoundError
@@ -62,11 +64,18 @@ class Workspace:
             return credits.from_milli(milli or 0)
 
     def add_credits(self, amount: float, note: str = "granted by operator") -> CreditsReport:
-        if amount <= 0:
-            raise InvalidInputError(f"--add: must be a positive number of credits, got {amount:g}")
+        """Grant credits; refused, storing nothing, when the amount is no sensible grant or the
+        balance would outgrow its column."""
+        milli = _grant_milli(amount)
         with self.db.write() as session:
             account = self._account(session)
-            credits.grant(session, account.id, credits.to_milli(amount), note)
+            after = account.balance_milli + milli
+            if after > MAX_BALANCE_MILLI:
+                raise InvalidInputError(
+                    f"--add: the balance would be {credits.shown(after)} credits; "
+                    f"it holds at most {credits.shown(MAX_BALANCE_MILLI)}"
+                )
+            credits.grant(session, account.id, milli, note)
         return self.credits()
 
     # ----- sites -----
@@ -124,7 +133,8 @@ class Workspace:
             self.add_site(name, domain=domain)
             with as_file(files("igny8_tui") / "data" / DEMO_KEYWORDS) as path:
                 self.import_keywords(name, path)
-            self.add_credits(grant, note="demo grant")
+            if grant:
+                self.add_credits(grant, note="demo grant")
         return self.site(name)
 
     # ----- keywords -----
@@ -208,6 +218,24 @@ class Workspace:
                     select(Content).where(Content.site_id == site.id).order_by(Content.id)
                 )
             ]
+
+
+def _grant_milli(amount: float) -> int:
+    """The grant in milli-credits, or InvalidInputError saying why it is none."""
+    if not math.isfinite(amount):
+        raise InvalidInputError(f"--add: must be a finite number of credits, got {amount:g}")
+    if amount <= 0:
+        raise InvalidInputError(f"--add: must be a positive number of credits, got {amount:g}")
+    if amount > MAX_GRANT_CREDITS:
+        raise InvalidInputError(
+            f"--add: at most {MAX_GRANT_CREDITS:,} credits in one grant, got {amount:g}"
+        )
+    milli = credits.to_milli(amount)
+    if milli == 0:
+        raise InvalidInputError(
+            f"--add: {amount:g} credits rounds to 0 (the ledger counts {credits.shown(1)} credits)"
+        )
+    return milli
 
 
 def _new_keyword(site_id: int, key: str, row: KeywordRow) -> Keyword:

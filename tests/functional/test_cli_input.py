@@ -172,6 +172,19 @@ def test_a_grant_that_would_overflow_the_balance_is_refused(home: Path) -> None:
     assert _credits(home)["balance"] == _credits(home)["ledger_sum"] == 2_000_000
 
 
+def test_a_demo_with_no_demo_credits_grants_none(home: Path) -> None:
+    made = invoke_igny8(home, "demo", "--json", IGNY8_DEMO_CREDITS="0")
+    assert made.returncode == 0, made.stderr
+    assert _credits(home)["balance"] == 0
+
+
+def test_demo_credits_above_the_largest_grant_are_a_settings_error(home: Path) -> None:
+    refused = invoke_igny8(home, "demo", "--json", IGNY8_DEMO_CREDITS="5000000")
+    assert refused.returncode == 2
+    assert refused.stderr.startswith("igny8: error: ")
+    assert "demo_credits" in refused.stderr and "1000000" in refused.stderr
+
+
 @pytest.mark.parametrize(
     ("name", "expected"),
     [
