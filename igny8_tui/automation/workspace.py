@@ -6,6 +6,7 @@ import math
 from importlib.resources import as_file, files
 from pathlib import Path
 
+from pydantic import ValidationError
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -15,13 +16,14 @@ from igny8_tui.automation.keyword_csv import KeywordRow, merge_duplicates, read_
 from igny8_tui.constants import MAX_BALANCE_MILLI, MAX_GRANT_CREDITS
 from igny8_tui.db.engine import Database
 from igny8_tui.db.models import Account, AutomationConfig, Cluster, Content, Keyword, Site
-from igny8_tui.errors import InvalidInputError, NotFoundError
+from igny8_tui.errors import InvalidInputError, NotFoundError, first_validation_error
 from igny8_tui.schemas import (
     ClusterListing,
     ContentListing,
     CreditsReport,
     ImportReport,
     KeywordListing,
+    NewSite,
     SiteInfo,
 )
 from igny8_tui.slugs import slugify
@@ -81,24 +83,20 @@ class Workspace:
     # ----- sites -----
 
     def add_site(self, name: str, domain: str | None = None) -> SiteInfo:
-        name = name.strip()
-        if not name or name.isdigit():
-            raise InvalidInputError(f"site name {name!r}: give a name with at least one letter")
+        new = _new_site(name, domain)
+        slug = slugify(new.name, fallback="site")
         try:
             with self.db.write() as session:
                 account = self._account(session)
-                site = Site(
-                    account_id=account.id,
-                    name=name,
-                    slug=slugify(name, fallback="site"),
-                    domain=domain,
-                )
+                site = Site(account_id=account.id, name=new.name, slug=slug, domain=new.domain)
                 session.add(site)
                 session.flush()
                 session.add(AutomationConfig(account_id=account.id, site_id=site.id))
                 return SiteInfo(id=site.id, name=site.name, slug=site.slug, domain=site.domain)
         except IntegrityError:
-            raise InvalidInputError(f"site {name!r} already exists") from None
+            raise InvalidInputError(
+                f"site {new.name!r} already exists, or another site has its slug {slug!r}"
+            ) from None
 
     def list_sites(self) -> list[SiteInfo]:
         with self.db.read() as session:
@@ -218,6 +216,14 @@ class Workspace:
                     select(Content).where(Content.site_id == site.id).order_by(Content.id)
                 )
             ]
+
+
+def _new_site(name: str, domain: str | None) -> NewSite:
+    try:
+        return NewSite(name=name, domain=domain)
+    except ValidationError as exc:
+        field, message = first_validation_error(exc)
+        raise InvalidInputError(f"site {field}: {message}") from None
 
 
 def _grant_milli(amount: float) -> int:

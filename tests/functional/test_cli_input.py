@@ -190,8 +190,10 @@ def test_demo_credits_above_the_largest_grant_are_a_settings_error(home: Path) -
     [
         ("g" * 201, "site name: String should have at most 200 characters"),
         ("green\x1bthumb", "site name: contains the control character U+001B"),
-        ("1234", "site name '1234': give a name with at least one letter"),
+        ("1234", "site name: digits only would read as a site id; give it a letter"),
+        ("  ", "site name: String should have at least 1 character"),
     ],
+    ids=["longer-than-its-column", "control-character", "digits-only", "blank"],
 )
 def test_a_bad_site_name_is_refused_with_the_rule_it_breaks(
     home: Path, site: str, name: str, expected: str
