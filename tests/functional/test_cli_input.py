@@ -249,6 +249,15 @@ def test_a_bad_config_value_changes_nothing(
     assert invoke_igny8(home, "config", "show", "--site", site, "--json").stdout == before
 
 
+def test_an_error_quoting_a_newline_or_an_escape_stays_on_one_line(home: Path, site: str) -> None:
+    result = invoke_igny8(home, "config", "set", "--site", site, "frequency=week\nly\x1b[2J")
+    assert result.returncode == 2
+    assert result.stderr == (
+        "igny8: error: frequency=week\\nly\\x1b[2J: "
+        "Input should be 'daily', 'weekly' or 'monthly'\n"
+    )
+
+
 def test_config_set_validates_and_stores_every_value(home: Path, site: str) -> None:
     result = invoke_igny8(
         home,
