@@ -153,36 +153,41 @@ def test_any_keyword_file_is_imported_or_refused_in_one_line_leaving_the_databas
 
 # ----- config set -----
 
-SETTING_NAMES = st.one_of(st.sampled_from(list(ConfigUpdate.model_fields)), st.text(max_size=20))
-SETTING_VALUES = st.one_of(
+SETTING_NAMES = list(ConfigUpdate.model_fields)
+ANY_SETTING_VALUE = st.one_of(
     st.text(max_size=30),
     st.integers().map(str),
     st.floats().map(str),
-    st.sampled_from(
-        [
-            "true",
-            "no",
-            "06:30",
-            "25:00",
-            "06:30:15",
-            "Europe/Paris",
-            "../../etc/passwd",
-            "Europe",
-            "weekly",
-            "hourly",
-            "\x00",
-            "9" * 40,
-        ]
-    ),
+    st.sampled_from(["../../etc/passwd", "Europe", "06:30:15", "hourly", "\x00", "9" * 40]),
 )
-ASSIGNMENTS = st.lists(
-    st.one_of(
-        st.tuples(SETTING_NAMES, SETTING_VALUES).map(lambda kv: f"{kv[0]}={kv[1]}"),
-        st.text(max_size=20),
-    ),
-    min_size=1,
-    max_size=3,
-)
+BOOLEANS = st.sampled_from(["true", "false", "yes", "0", "maybe"])
+# What each setting usually gets, so that many updates are stored.
+USUAL_SETTING_VALUES: dict[str, st.SearchStrategy[str]] = {
+    "enabled": BOOLEANS,
+    "frequency": st.sampled_from(["daily", "weekly", "monthly", "hourly"]),
+    "scheduled_time": st.times().map(lambda t: t.strftime("%H:%M")),
+    "timezone": st.sampled_from(["Europe/Paris", "UTC", "Asia/Tokyo", "", "Mars/Olympus"]),
+    **{f"stage_{n}_batch_size": st.integers(-2, 1100).map(str) for n in range(1, 7)},
+    "within_stage_delay": st.integers(-2, 4000).map(str),
+    "between_stage_delay": st.integers(-2, 4000).map(str),
+    **{f"skip_stage_{n}": BOOLEANS for n in range(1, 8)},
+}
+
+
+@st.composite
+def _assignment(draw: st.DrawFn) -> str:
+    """Mostly a known setting with a value of its kind; sometimes anything at all."""
+    kind = draw(st.integers(min_value=0, max_value=9))
+    if kind == 0:
+        return draw(st.text(max_size=20))
+    key = draw(st.text(max_size=20)) if kind == 1 else draw(st.sampled_from(SETTING_NAMES))
+    value = draw(
+        ANY_SETTING_VALUE if kind == 2 else USUAL_SETTING_VALUES.get(key, ANY_SETTING_VALUE)
+    )
+    return f"{key}={value}"
+
+
+ASSIGNMENTS = st.lists(_assignment(), min_size=1, max_size=3)
 
 
 @EXAMPLES
