@@ -24,5 +24,20 @@ LOG_BATCH_LINES = 500
 # Stage 7 has no batch size in the spec's config; it publishes in batches of this many
 PUBLISH_BATCH_SIZE = 10
 
+# The largest value of an INTEGER column on PostgreSQL (32 bits; SQLite's hold 64)
+DB_INTEGER_MAX = 2**31 - 1
+
 # Credits
 ESTIMATE_BUFFER_MULTIPLIER = 1.2
+# The most one grant (`igny8 credits --add`) adds, and the most a balance holds: milli-credits
+# are kept in INTEGER columns
+MAX_GRANT_CREDITS = 1_000_000
+MAX_BALANCE_MILLI = DB_INTEGER_MAX
+
+# Keyword files: a keyword and its normalised form fit their columns, and so does a volume
+MAX_KEYWORD_CHARS = 300
+MAX_KEYWORD_VOLUME = DB_INTEGER_MAX
+
+# Sites: a name and a domain fit their columns
+MAX_SITE_NAME_CHARS = 200
+MAX_SITE_DOMAIN_CHARS = 255

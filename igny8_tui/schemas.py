@@ -8,8 +8,11 @@ from datetime import datetime, time
 from typing import Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic_core import PydanticCustomError
 
+from igny8_tui.constants import MAX_SITE_DOMAIN_CHARS, MAX_SITE_NAME_CHARS
 from igny8_tui.errors import first_validation_error
+from igny8_tui.printable import VisibleStr
 
 Frequency = Literal["daily", "weekly", "monthly"]
 RunStatus = Literal["running", "paused", "cancelled", "completed", "failed"]
@@ -304,6 +307,25 @@ class Estimate(_Payload):
     balance: float
     sufficient: bool
     basis: Literal["defaults", "history"]
+
+
+class NewSite(_Payload):
+    """A site as the operator names it: a name and a domain that fit their columns, with no
+    control characters; a name of digits only would read as a site id."""
+
+    model_config = ConfigDict(str_strip_whitespace=True)
+
+    name: VisibleStr = Field(min_length=1, max_length=MAX_SITE_NAME_CHARS)
+    domain: VisibleStr | None = Field(default=None, max_length=MAX_SITE_DOMAIN_CHARS)
+
+    @field_validator("name")
+    @classmethod
+    def _not_an_id(cls, value: str) -> str:
+        if value.isdigit():
+            raise PydanticCustomError(
+                "digits_only", "digits only would read as a site id; give it a letter"
+            )
+        return value
 
 
 class SiteInfo(BaseModel):

@@ -17,6 +17,7 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 
+from igny8_tui.constants import MAX_GRANT_CREDITS
 from igny8_tui.errors import InvalidInputError, first_validation_error
 
 CONFIG_FILE_NAME = "config.toml"
@@ -71,7 +72,7 @@ class Settings(BaseSettings):
     image_prompts_per_content: int = Field(default=5, ge=1, le=20)
     target_word_count: int = Field(default=1500, ge=100, le=20000)
     min_keywords_to_cluster: int = Field(default=5, ge=1)
-    demo_credits: int = Field(default=20000, ge=0)
+    demo_credits: int = Field(default=20000, ge=0, le=MAX_GRANT_CREDITS)
     # AI: the offline `local` provider, or any OpenAI-compatible server.
     ai_provider: Literal["local", "openai"] = "local"
     ai_base_url: str = "https://api.openai.com/v1"

@@ -24,6 +24,11 @@ def from_milli(milli: int) -> float:
     return milli / MILLI_PER_CREDIT
 
 
+def shown(milli: int) -> str:
+    """Milli-credits as credits, exactly and without an exponent: 3,000,000 or 2,147,483.647."""
+    return f"{Decimal(milli) / MILLI_PER_CREDIT:,.3f}".rstrip("0").rstrip(".")
+
+
 @dataclass(frozen=True)
 class TokenRate:
     """Token billing for one operation: ceil(tokens / tokens_per_credit), at least min_credits."""

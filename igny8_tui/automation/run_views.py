@@ -92,7 +92,7 @@ def run_of_site(session: Session, site_id: int, run_id: int | None) -> Automatio
         return run
     run = session.get(AutomationRun, run_id)
     if run is None or run.site_id != site_id:
-        raise NotFoundError(f"no run {run_id} for site {site_id}")
+        raise NotFoundError(f"no run {run_id} for site {site_row(session, site_id).name!r}")
     return run
 
 

@@ -358,12 +358,15 @@ class AutomationService:
         contains: str | None = None,
     ) -> list[LogEntry]:
         """The newest `lines` entries of a run (default: the latest run), oldest first;
-        optionally only from `min_level` up, of one stage, or containing a text."""
+        optionally only from `min_level` up, of one stage, or containing a text. A run the site
+        does not have is NotFoundError."""
         with self.db.read() as session:
             site_row(session, site_id)
             if run_id is None:
                 latest = latest_run(session, site_id)
                 run_id = latest.id if latest else None
+            else:
+                run_of_site(session, site_id, run_id)
             return _logs(session, site_id, run_id, lines, after_id, min_level, stage, contains)
 
     def schedule_notes(self, site_id: int, limit: int = HISTORY_LIMIT) -> list[LogEntry]:

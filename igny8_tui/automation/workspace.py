@@ -2,24 +2,28 @@
 
 from __future__ import annotations
 
+import math
 from importlib.resources import as_file, files
 from pathlib import Path
 
+from pydantic import ValidationError
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from igny8_tui.automation import credits
 from igny8_tui.automation.keyword_csv import KeywordRow, merge_duplicates, read_keyword_csv
+from igny8_tui.constants import MAX_BALANCE_MILLI, MAX_GRANT_CREDITS
 from igny8_tui.db.engine import Database
 from igny8_tui.db.models import Account, AutomationConfig, Cluster, Content, Keyword, Site
-from igny8_tui.errors import InvalidInputError, NotFoundError
+from igny8_tui.errors import InvalidInputError, NotFoundError, first_validation_error
 from igny8_tui.schemas import (
     ClusterListing,
     ContentListing,
     CreditsReport,
     ImportReport,
     KeywordListing,
+    NewSite,
     SiteInfo,
 )
 from igny8_tui.slugs import slugify
@@ -62,34 +66,37 @@ class Workspace:
             return credits.from_milli(milli or 0)
 
     def add_credits(self, amount: float, note: str = "granted by operator") -> CreditsReport:
-        if amount <= 0:
-            raise InvalidInputError(f"--add: must be a positive number of credits, got {amount:g}")
+        """Grant credits; refused, storing nothing, when the amount is no sensible grant or the
+        balance would outgrow its column."""
+        milli = _grant_milli(amount)
         with self.db.write() as session:
             account = self._account(session)
-            credits.grant(session, account.id, credits.to_milli(amount), note)
+            after = account.balance_milli + milli
+            if after > MAX_BALANCE_MILLI:
+                raise InvalidInputError(
+                    f"--add: the balance would be {credits.shown(after)} credits; "
+                    f"it holds at most {credits.shown(MAX_BALANCE_MILLI)}"
+                )
+            credits.grant(session, account.id, milli, note)
         return self.credits()
 
     # ----- sites -----
 
     def add_site(self, name: str, domain: str | None = None) -> SiteInfo:
-        name = name.strip()
-        if not name or name.isdigit():
-            raise InvalidInputError(f"site name {name!r}: give a name with at least one letter")
+        new = _new_site(name, domain)
+        slug = slugify(new.name, fallback="site")
         try:
             with self.db.write() as session:
                 account = self._account(session)
-                site = Site(
-                    account_id=account.id,
-                    name=name,
-                    slug=slugify(name, fallback="site"),
-                    domain=domain,
-                )
+                site = Site(account_id=account.id, name=new.name, slug=slug, domain=new.domain)
                 session.add(site)
                 session.flush()
                 session.add(AutomationConfig(account_id=account.id, site_id=site.id))
                 return SiteInfo(id=site.id, name=site.name, slug=site.slug, domain=site.domain)
         except IntegrityError:
-            raise InvalidInputError(f"site {name!r} already exists") from None
+            raise InvalidInputError(
+                f"site {new.name!r} already exists, or another site has its slug {slug!r}"
+            ) from None
 
     def list_sites(self) -> list[SiteInfo]:
         with self.db.read() as session:
@@ -124,7 +131,8 @@ class Workspace:
             self.add_site(name, domain=domain)
             with as_file(files("igny8_tui") / "data" / DEMO_KEYWORDS) as path:
                 self.import_keywords(name, path)
-            self.add_credits(grant, note="demo grant")
+            if grant:
+                self.add_credits(grant, note="demo grant")
         return self.site(name)
 
     # ----- keywords -----
@@ -208,6 +216,32 @@ class Workspace:
                     select(Content).where(Content.site_id == site.id).order_by(Content.id)
                 )
             ]
+
+
+def _new_site(name: str, domain: str | None) -> NewSite:
+    try:
+        return NewSite(name=name, domain=domain)
+    except ValidationError as exc:
+        field, message = first_validation_error(exc)
+        raise InvalidInputError(f"site {field}: {message}") from None
+
+
+def _grant_milli(amount: float) -> int:
+    """The grant in milli-credits, or InvalidInputError saying why it is none."""
+    if not math.isfinite(amount):
+        raise InvalidInputError(f"--add: must be a finite number of credits, got {amount:g}")
+    if amount <= 0:
+        raise InvalidInputError(f"--add: must be a positive number of credits, got {amount:g}")
+    if amount > MAX_GRANT_CREDITS:
+        raise InvalidInputError(
+            f"--add: at most {MAX_GRANT_CREDITS:,} credits in one grant, got {amount:g}"
+        )
+    milli = credits.to_milli(amount)
+    if milli == 0:
+        raise InvalidInputError(
+            f"--add: {amount:g} credits rounds to 0 (the ledger counts {credits.shown(1)} credits)"
+        )
+    return milli
 
 
 def _new_keyword(site_id: int, key: str, row: KeywordRow) -> Keyword:

@@ -14,6 +14,7 @@ from pydantic import BaseModel
 
 from igny8_tui.cli.output import render
 from igny8_tui.errors import Igny8Error
+from igny8_tui.printable import escape_hidden
 from igny8_tui.runtime import Runtime
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -72,7 +73,9 @@ def command(role: str = "cli") -> Callable[[F], F]:
                 state = State(home, db_url, as_json, role, no_upgrade)
                 return func(state, **kwargs)
             except Igny8Error as exc:
-                click.echo(f"igny8: error: {exc}", err=True)
+                # One line whatever the operator typed: a newline or escape in the input that
+                # the message quotes is shown as its escape, not acted on.
+                click.echo(f"igny8: error: {escape_hidden(str(exc))}", err=True)
                 sys.exit(EXIT_USER_ERROR)
             finally:
                 if state is not None:

@@ -147,7 +147,7 @@ class AutomationRun(Base):
     lease_token: Mapped[int] = mapped_column(default=0)
     lease_expires_at: Mapped[datetime | None] = mapped_column(index=True)
     heartbeat_at: Mapped[datetime | None]
-    # Revision 0002 added it; last, where ALTER TABLE puts it, so fresh and upgraded agree.
+    # Revision 0003 added it; last, where ALTER TABLE puts it, so fresh and upgraded agree.
     pause_cause: Mapped[str | None] = mapped_column(String(20))
 
     def stage_result(self, stage: int) -> dict[str, Any] | None:

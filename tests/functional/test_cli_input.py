@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import DEMO_CSV, invoke_igny8, run_igny8
+from igny8_tui.runtime import Runtime
+from tests.conftest import DEMO_CSV, demo_site, invoke_igny8, run_igny8
 
 
 @pytest.fixture
@@ -34,6 +35,34 @@ def _keyword_count(home: Path, site: str) -> int:
         ("term,volume\nraised beds,100\n", ":1: header row with a 'keyword' column is required"),
         ("keyword,colour\nraised beds,red\n", ":1: unknown column 'colour'"),
         ("keyword\nraised beds,100\n", ":2: more fields than the header has"),
+        (
+            "keyword,volume\nraised beds,99999999999999999999999\n",
+            ":2: volume: Input should be less than or equal to 2147483647",
+        ),
+        ("keyword\nraised beds\n" + "a" * 140_000 + "\n", ":3: a field is longer than 131,072"),
+        ("keyword,volume,Keyword\nraised beds,1,x\n", ":1: column 'keyword' appears twice"),
+        ("keyword\nraised\x00 beds\n", ":2: keyword: contains the control character U+0000"),
+        ("keyword\nraised beds\x07\n", ":2: keyword: contains the control character U+0007"),
+        ("keyword\n\x1b[31mraised beds\n", ":2: keyword: contains the control character U+001B"),
+        ("keyword\nraised \u202ebeds\n", ":2: keyword: contains the control character U+202E"),
+        ("keyword\n" + "\ufdfa" * 20 + "\n", ":2: keyword: longer than 300 characters once"),
+    ],
+    ids=[
+        "empty-keyword",
+        "volume-not-a-number",
+        "difficulty-above-100",
+        "unknown-intent",
+        "no-keyword-column",
+        "unknown-column",
+        "too-many-fields",
+        "volume-above-64-bits",
+        "field-over-128-KiB",
+        "keyword-column-twice",
+        "keyword-with-NUL",
+        "keyword-with-BEL",
+        "keyword-with-ESC",
+        "keyword-with-RLO",
+        "keyword-too-long-once-normalised",
     ],
 )
 def test_a_bad_csv_row_rejects_the_whole_file_naming_line_and_field(
@@ -42,7 +71,7 @@ def test_a_bad_csv_row_rejects_the_whole_file_naming_line_and_field(
     invoke_igny8(home, "keywords", "import", "--site", site, str(DEMO_CSV))
     before = _keyword_count(home, site)
     bad = home / "bad.csv"
-    bad.write_text(body)
+    bad.write_text(body, encoding="utf-8")
     result = invoke_igny8(home, "keywords", "import", "--site", site, str(bad))
     assert result.returncode == 2
     assert result.stderr.startswith(f"igny8: error: {bad}{expected}")
@@ -69,6 +98,131 @@ def test_duplicate_keywords_are_merged(home: Path, site: str) -> None:
     ]
 
 
+def test_blank_volume_difficulty_and_intent_cells_are_missing_values(home: Path, site: str) -> None:
+    csv = home / "blanks.csv"
+    csv.write_text("keyword,volume,difficulty,intent\nraised beds,,,\ncompost bins,5\n")
+    result = invoke_igny8(home, "keywords", "import", "--site", site, str(csv))
+    assert result.returncode == 0, result.stderr
+    listed = json.loads(invoke_igny8(home, "keywords", "list", "--site", site, "--json").stdout)
+    assert [(k["keyword"], k["volume"], k["difficulty"], k["intent"]) for k in listed] == [
+        ("compost bins", 5, None, None),
+        ("raised beds", 0, None, None),
+    ]
+
+
+def test_full_width_and_compatibility_forms_merge_with_their_plain_forms(
+    home: Path, site: str
+) -> None:
+    first = home / "full-width.csv"
+    first.write_text("keyword,volume\nｇａｒｄｅｎ ｔｉｐｓ,100\nﬁsh ponds,10\n", encoding="utf-8")
+    second = home / "plain.csv"
+    second.write_text("keyword,volume\nGarden Tips,300\nfish  ponds,5\n", encoding="utf-8")
+    assert invoke_igny8(home, "keywords", "import", "--site", site, str(first)).returncode == 0
+    again = invoke_igny8(home, "keywords", "import", "--site", site, str(second), "--json")
+    assert (json.loads(again.stdout)["added"], json.loads(again.stdout)["merged"]) == (0, 2)
+    listed = json.loads(invoke_igny8(home, "keywords", "list", "--site", site, "--json").stdout)
+    assert [(k["keyword"], k["volume"]) for k in listed] == [
+        ("ｇａｒｄｅｎ ｔｉｐｓ", 300),
+        ("ﬁsh ponds", 10),
+    ]
+
+
+def _credits(home: Path) -> dict[str, float]:
+    shown: dict[str, float] = json.loads(invoke_igny8(home, "credits", "--json").stdout)
+    return shown
+
+
+@pytest.mark.parametrize(
+    ("amount", "expected"),
+    [
+        ("nan", "--add: must be a finite number of credits, got nan"),
+        ("inf", "--add: must be a finite number of credits, got inf"),
+        ("-inf", "--add: must be a finite number of credits, got -inf"),
+        ("1e30", "--add: at most 1,000,000 credits in one grant, got 1e+30"),
+        ("0.0001", "--add: 0.0001 credits rounds to 0 (the ledger counts 0.001 credits)"),
+        ("-5", "--add: must be a positive number of credits, got -5"),
+        ("0", "--add: must be a positive number of credits, got 0"),
+    ],
+)
+def test_a_grant_that_is_not_a_sensible_amount_is_refused_and_stores_nothing(
+    home: Path, amount: str, expected: str
+) -> None:
+    assert invoke_igny8(home, "credits", "--add", "25").returncode == 0
+    before = _credits(home)
+    refused = invoke_igny8(home, "credits", f"--add={amount}")
+    assert refused.returncode == 2
+    assert refused.stderr == f"igny8: error: {expected}\n"
+    assert _credits(home) == before == {"account": "default", "balance": 25, "ledger_sum": 25}
+
+
+def test_the_smallest_grant_the_ledger_counts_is_stored(home: Path) -> None:
+    assert invoke_igny8(home, "credits", "--add", "0.001").returncode == 0
+    assert _credits(home)["balance"] == _credits(home)["ledger_sum"] == 0.001
+
+
+def test_a_grant_that_would_overflow_the_balance_is_refused(home: Path) -> None:
+    for _ in range(2):
+        assert invoke_igny8(home, "credits", "--add", "1000000").returncode == 0
+    refused = invoke_igny8(home, "credits", "--add", "1000000")
+    assert refused.returncode == 2
+    assert refused.stderr == (
+        "igny8: error: --add: the balance would be 3,000,000 credits; "
+        "it holds at most 2,147,483.647\n"
+    )
+    assert _credits(home)["balance"] == _credits(home)["ledger_sum"] == 2_000_000
+
+
+def test_a_demo_with_no_demo_credits_grants_none(home: Path) -> None:
+    made = invoke_igny8(home, "demo", "--json", IGNY8_DEMO_CREDITS="0")
+    assert made.returncode == 0, made.stderr
+    assert _credits(home)["balance"] == 0
+
+
+def test_demo_credits_above_the_largest_grant_are_a_settings_error(home: Path) -> None:
+    refused = invoke_igny8(home, "demo", "--json", IGNY8_DEMO_CREDITS="5000000")
+    assert refused.returncode == 2
+    assert refused.stderr.startswith("igny8: error: ")
+    assert "demo_credits" in refused.stderr and "1000000" in refused.stderr
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        ("g" * 201, "site name: String should have at most 200 characters"),
+        ("green\x1bthumb", "site name: contains the control character U+001B"),
+        ("1234", "site name: digits only would read as a site id; give it a letter"),
+        ("  ", "site name: String should have at least 1 character"),
+    ],
+    ids=["longer-than-its-column", "control-character", "digits-only", "blank"],
+)
+def test_a_bad_site_name_is_refused_with_the_rule_it_breaks(
+    home: Path, site: str, name: str, expected: str
+) -> None:
+    refused = invoke_igny8(home, "site", "add", name)
+    assert refused.returncode == 2
+    assert refused.stderr == f"igny8: error: {expected}\n"
+    listed = json.loads(invoke_igny8(home, "site", "list", "--json").stdout)
+    assert [s["name"] for s in listed] == [site]
+
+
+def test_a_site_name_as_long_as_its_column_is_stored(home: Path) -> None:
+    assert invoke_igny8(home, "site", "add", "g" * 200).returncode == 0
+
+
+def test_logs_of_a_run_the_site_does_not_have_is_an_error(runtime: Runtime, home: Path) -> None:
+    site_id = demo_site(runtime, "site-a", small=True)
+    runtime.workspace.add_site("site-b")
+    run_id = runtime.service.run_now(site_id).run_id
+    runtime.db.dispose()
+    assert invoke_igny8(home, "logs", "--site", "site-a", "--run", str(run_id)).returncode == 0
+    for ref, run in (("site-a", 999), ("site-b", run_id)):
+        refused = invoke_igny8(home, "logs", "--site", ref, "--run", str(run))
+        assert refused.returncode == 2
+        assert refused.stderr == f"igny8: error: no run {run} for site {ref!r}\n"
+        followed = invoke_igny8(home, "logs", "--site", ref, "--run", str(run), "--follow")
+        assert (followed.returncode, followed.stderr) == (2, refused.stderr)
+
+
 @pytest.mark.parametrize(
     ("assignment", "expected"),
     [
@@ -93,6 +247,15 @@ def test_a_bad_config_value_changes_nothing(
     assert result.returncode == 2
     assert result.stderr.startswith(f"igny8: error: {expected}")
     assert invoke_igny8(home, "config", "show", "--site", site, "--json").stdout == before
+
+
+def test_an_error_quoting_a_newline_or_an_escape_stays_on_one_line(home: Path, site: str) -> None:
+    result = invoke_igny8(home, "config", "set", "--site", site, "frequency=week\nly\x1b[2J")
+    assert result.returncode == 2
+    assert result.stderr == (
+        "igny8: error: frequency=week\\nly\\x1b[2J: "
+        "Input should be 'daily', 'weekly' or 'monthly'\n"
+    )
 
 
 def test_config_set_validates_and_stores_every_value(home: Path, site: str) -> None:

@@ -25,7 +25,7 @@ from igny8_tui.db.migrate import (
     alembic_config,
 )
 from igny8_tui.db.models import Base
-from tests.conftest import DEMO_CSV, SMALL_TOPICS_ROWS, run_igny8, start_igny8
+from tests.conftest import DEMO_CSV, SMALL_TOPICS_ROWS, invoke_igny8, run_igny8, start_igny8
 
 LEGACY_DB = Path(__file__).parent.parent / "fixtures" / "legacy-078c3d8.db"
 LEGACY_SITE = "legacy-garden"
@@ -278,6 +278,52 @@ def test_a_database_that_is_not_igny8s_is_refused_and_left_alone(home: Path) -> 
     assert "has tables, but not igny8's (missing: accounts," in one_error_line(refused.stderr)
     assert digest(db) == before
     assert backups(home) == []
+
+
+# ----- data revisions -----
+
+
+def _keyword_keys(db: Path) -> dict[str, str]:
+    with closing(sqlite3.connect(db)) as conn:
+        return dict(conn.execute("SELECT text, text_norm FROM keywords ORDER BY id").fetchall())
+
+
+def test_upgrading_keys_keywords_by_their_nfkc_form_and_keeps_apart_a_pair_it_would_merge(
+    home: Path,
+) -> None:
+    """0002: keywords stored before identity was NFKC (a full-width form was its own keyword)
+    are keyed again, so a later import of the plain form merges; two stored keywords that the
+    new key would make one are left as they are."""
+    assert invoke_igny8(home, "site", "add", "g").returncode == 0
+    csv = home / "k.csv"
+    csv.write_text("keyword\nｇａｒｄｅｎ ｔｉｐｓ\nﬁsh ponds\nCompost\n", encoding="utf-8")
+    assert invoke_igny8(home, "keywords", "import", "--site", "g", str(csv)).returncode == 0
+    db = home / "igny8.db"
+    with closing(sqlite3.connect(db)) as conn, conn:
+        # As igny8 keyed them before: case-folded and single-spaced, no NFKC.
+        for text in ("ｇａｒｄｅｎ ｔｉｐｓ", "ﬁsh ponds"):
+            conn.execute("UPDATE keywords SET text_norm = ? WHERE text = ?", (text, text))
+        conn.execute(
+            "INSERT INTO keywords (site_id, text, text_norm, volume, status, created_at) "
+            "SELECT site_id, 'fish ponds', 'fish ponds', 7, status, created_at FROM keywords "
+            "WHERE text = 'Compost'"
+        )
+        # Back to the schema of 0001: later revisions added this column.
+        conn.execute("ALTER TABLE automation_runs DROP COLUMN pause_cause")
+    stamp(db, "0001")
+
+    assert invoke_igny8(home, "keywords", "list", "--site", "g").returncode == 0
+    assert len(backups(home)) == 1
+    assert _keyword_keys(db) == {
+        "ｇａｒｄｅｎ ｔｉｐｓ": "garden tips",
+        "ﬁsh ponds": "ﬁsh ponds",
+        "Compost": "compost",
+        "fish ponds": "fish ponds",
+    }
+    plain = home / "plain.csv"
+    plain.write_text("keyword\nGarden Tips\n")
+    merged = invoke_igny8(home, "keywords", "import", "--site", "g", str(plain), "--json")
+    assert json.loads(merged.stdout)["added"] == 0
 
 
 # ----- igny8 db -----

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import math
-import unicodedata
 from collections import Counter
 from typing import Any, ClassVar
 
@@ -22,6 +21,7 @@ from igny8_tui.automation.stages.base import (
     Unit,
 )
 from igny8_tui.db.models import AutomationConfig, Cluster, Keyword
+from igny8_tui.keyword_identity import normalise_keyword
 from igny8_tui.schemas import StageResult
 
 # A keyword the model leaves out (or paraphrases past recognition) is offered this many times
@@ -34,11 +34,6 @@ def _batch_key(keyword_ids: list[int], attempt: int) -> str:
     """The ledger key of one call: the batch and which try it is, so no two calls share one."""
     digest = hashlib.sha1(",".join(map(str, sorted(keyword_ids))).encode()).hexdigest()[:16]
     return f"keywords:{digest}:{attempt}"
-
-
-def match_key(text: str) -> str:
-    """A keyword as the model may write it back: any case, spacing or Unicode form (NFKC)."""
-    return " ".join(unicodedata.normalize("NFKC", text).casefold().split())
 
 
 DEFAULT_CLUSTERS_PER_KEYWORD = 0.1
@@ -147,7 +142,7 @@ class ClusteringStage(Stage):
         batch: list[KeywordInput] = unit.payload[0]
         offered = {cluster.id for cluster in unit.payload[1]}
         self._attempts.update(k.id for k in batch)
-        by_key = {match_key(k.text): k.id for k in batch}
+        by_key = {normalise_keyword(k.text): k.id for k in batch}
         still_new = set(
             session.scalars(
                 select(Keyword.id).where(Keyword.id.in_(by_key.values()), Keyword.status == "new")
@@ -157,7 +152,7 @@ class ClusteringStage(Stage):
             return None
         created = mapped = 0
         for draft in result.clusters:
-            ids = [by_key[key] for t in draft.keywords if (key := match_key(t)) in by_key]
+            ids = [by_key[key] for t in draft.keywords if (key := normalise_keyword(t)) in by_key]
             ids = list(dict.fromkeys(i for i in ids if i in still_new))
             if not ids:
                 continue

@@ -1,4 +1,4 @@
-"""Why a run paused (automation_runs.pause_cause): whether a resume alone continues it."""
+"""Revision 0003: why a run paused (pause_cause), so a host knows if resume alone continues it."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0002"
-down_revision: str | None = "0001"
+revision: str = "0003"
+down_revision: str | None = "0002"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
