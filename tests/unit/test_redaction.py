@@ -5,7 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from igny8_tui.formatting import ai_label
-from igny8_tui.settings import Settings, redacted_url
+from igny8_tui.redaction import redacted_url
+from igny8_tui.settings import Settings
 
 
 def test_credentials_in_a_url_are_redacted_and_the_rest_kept() -> None:
