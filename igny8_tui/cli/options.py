@@ -26,10 +26,18 @@ class State:
     """Per-invocation options shared by every command."""
 
     def __init__(
-        self, home: Path | None, db: str | None, as_json: bool, role: str, no_upgrade: bool
+        self,
+        home: Path | None,
+        db: str | None,
+        as_json: bool,
+        role: str,
+        no_upgrade: bool,
+        read_only: bool = False,
     ) -> None:
         self.as_json = as_json
-        self.runtime = Runtime.for_role(home, db, role, upgrade=not no_upgrade)
+        self.runtime = Runtime.for_role(
+            home, db, role, upgrade=not no_upgrade, read_only=read_only
+        )
 
     def emit(self, data: BaseModel | None, none_text: str = "(none)") -> None:
         """One result: as JSON with --json, else as the text written for its type."""
@@ -43,8 +51,10 @@ class State:
         return self.runtime.workspace.site(ref).id
 
 
-def command(role: str = "cli") -> Callable[[F], F]:
-    """Adds --home/--db/--json/--no-upgrade to a command; a user error is one line and exit 2."""
+def command(role: str = "cli", read_only: bool = False) -> Callable[[F], F]:
+    """Adds --home/--db/--json/--no-upgrade to a command; a user error is one line and exit 2.
+    `read_only`: the command only reads, so a database this user may only read is opened
+    read-only."""
 
     def decorate(func: F) -> F:
         @click.option(
@@ -66,7 +76,7 @@ def command(role: str = "cli") -> Callable[[F], F]:
         ) -> Any:
             state: State | None = None
             try:
-                state = State(home, db_url, as_json, role, no_upgrade)
+                state = State(home, db_url, as_json, role, no_upgrade, read_only)
                 return func(state, **kwargs)
             except Igny8Error as exc:
                 click.echo(f"igny8: error: {exc}", err=True)
