@@ -1,4 +1,4 @@
-"""What every command shares: --home/--db/--json, the runtime, output, and one-line errors."""
+"""What every command shares: --home/--db/--json, the runtime, output, and the exit codes."""
 
 from __future__ import annotations
 
@@ -13,13 +13,19 @@ import click
 from pydantic import BaseModel
 
 from igny8_tui.cli.output import render
-from igny8_tui.errors import Igny8Error
 from igny8_tui.runtime import Runtime
 
 F = TypeVar("F", bound=Callable[..., Any])
-EXIT_USER_ERROR = 2
+# Exit codes (README, "When something goes wrong"). 1 says the command did not get done what it
+# was asked: a run that failed, was cancelled or lost its host, an AI check that failed, or an
+# unexpected error (with a crash log). 2: a user error (bad input, database or config fault), as
+# for click's usage errors. 130: Ctrl-C, or a run left paused.
 EXIT_RUN_NOT_COMPLETED = 1
+EXIT_UNEXPECTED = 1
+EXIT_USER_ERROR = 2
 EXIT_INTERRUPTED = 130
+# The --home a command was given, for the edge (edge.py) to find the data directory after a crash.
+HOME_GIVEN = "igny8.home"
 
 
 class State:
@@ -35,9 +41,7 @@ class State:
         read_only: bool = False,
     ) -> None:
         self.as_json = as_json
-        self.runtime = Runtime.for_role(
-            home, db, role, upgrade=not no_upgrade, read_only=read_only
-        )
+        self.runtime = Runtime.for_role(home, db, role, upgrade=not no_upgrade, read_only=read_only)
 
     def emit(self, data: BaseModel | None, none_text: str = "(none)") -> None:
         """One result: as JSON with --json, else as the text written for its type."""
@@ -52,9 +56,9 @@ class State:
 
 
 def command(role: str = "cli", read_only: bool = False) -> Callable[[F], F]:
-    """Adds --home/--db/--json/--no-upgrade to a command; a user error is one line and exit 2.
-    `read_only`: the command only reads, so a database this user may only read is opened
-    read-only."""
+    """Adds --home/--db/--json/--no-upgrade to a command and gives it a `State`. `read_only`: the
+    command only reads, so a database this user may only read is opened read-only. Errors end
+    at the edge of the `igny8` group (edge.py)."""
 
     def decorate(func: F) -> F:
         @click.option(
@@ -74,16 +78,12 @@ def command(role: str = "cli", read_only: bool = False) -> Callable[[F], F]:
         def wrapper(
             home: Path | None, db_url: str | None, as_json: bool, no_upgrade: bool, **kwargs: Any
         ) -> Any:
-            state: State | None = None
+            click.get_current_context().meta[HOME_GIVEN] = home
+            state = State(home, db_url, as_json, role, no_upgrade, read_only)
             try:
-                state = State(home, db_url, as_json, role, no_upgrade, read_only)
                 return func(state, **kwargs)
-            except Igny8Error as exc:
-                click.echo(f"igny8: error: {exc}", err=True)
-                sys.exit(EXIT_USER_ERROR)
             finally:
-                if state is not None:
-                    state.runtime.close()
+                state.runtime.close()
 
         return cast(F, wrapper)
 
