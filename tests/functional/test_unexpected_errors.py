@@ -4,11 +4,19 @@ column behind igny8's back, which no code path anticipates."""
 
 from __future__ import annotations
 
+import fcntl
+import os
 import platform
+import pty
 import re
+import select
 import signal
 import sqlite3
+import struct
 import subprocess
+import sys
+import termios
+import time
 from contextlib import closing
 from pathlib import Path
 
@@ -16,25 +24,36 @@ import pytest
 
 import igny8_tui
 from igny8_tui.runtime import Runtime
-from tests.conftest import demo_site, run_igny8, start_igny8, wait_until
+from tests.conftest import demo_site, igny8_env, run_igny8, start_igny8, wait_until
 from tests.stderr_lines import error_line
 
 CRASH_LINE = re.compile(
     r"^igny8: unexpected error: OperationalError: .+; details in (?P<log>/\S+\.log)"
 )
+ANSI_ESCAPE = re.compile(r"\x1b(\[[0-9;?<>=]*[ -/]*[@-~]|\][^\x07]*\x07|[PX^_][^\x1b]*\x1b\\\\|.)")
 NOT_FOUND = "igny8: error: no site 'nowhere'; `igny8 site list` shows the sites"
 
 
+def drop_columns(db: Path, *columns: str) -> None:
+    """Drop `table.column`s with sqlite3 directly, behind igny8's back."""
+    with closing(sqlite3.connect(db)) as conn, conn:
+        for column in columns:
+            table, name = column.split(".")
+            conn.execute(f"ALTER TABLE {table} DROP COLUMN {name}")
+
+
 @pytest.fixture
-def damaged_db(runtime: Runtime) -> Path:
-    """A real igny8 database, then columns of its sites and runs dropped with sqlite3."""
+def small_db(runtime: Runtime) -> Path:
     demo_site(runtime, small=True)
     runtime.close()
-    db = runtime.settings.home / "igny8.db"
-    with closing(sqlite3.connect(db)) as conn, conn:
-        conn.execute("ALTER TABLE sites DROP COLUMN domain")
-        conn.execute("ALTER TABLE automation_runs DROP COLUMN lease_owner")
-    return db
+    return runtime.settings.home / "igny8.db"
+
+
+@pytest.fixture
+def damaged_db(small_db: Path) -> Path:
+    """A real igny8 database, then columns of its sites and runs dropped."""
+    drop_columns(small_db, "sites.domain", "automation_runs.lease_owner")
+    return small_db
 
 
 def crash_line(
@@ -129,13 +148,60 @@ def test_a_usage_error_keeps_clicks_exit_code_2(home: Path) -> None:
     assert not (home / "crash").exists()
 
 
-def test_ctrl_c_in_a_command_exits_130_with_one_line(runtime: Runtime) -> None:
-    demo_site(runtime, small=True)
-    runtime.close()
-    home = runtime.settings.home
+def test_ctrl_c_in_a_command_exits_130_with_one_line(small_db: Path) -> None:
+    home = small_db.parent
     follower = start_igny8(home, "logs", "--site", "green-thumb", "--follow")
     wait_until(lambda: Path(f"{home / 'igny8.db'}-shm").exists(), what="the database opened")
     follower.send_signal(signal.SIGINT)
     _, err = follower.communicate(timeout=30)
     assert follower.returncode == 130
     assert err.strip().splitlines() == ["igny8: interrupted"]
+
+
+def test_the_dashboard_ends_when_its_host_fails_with_one_line_and_a_crash_log(
+    small_db: Path,
+) -> None:
+    drop_columns(small_db, "automation_runs.lease_owner")  # what the host looks for runs by
+    returncode, screen = on_a_terminal(small_db.parent, "dashboard")
+    assert returncode == 1
+    assert "Traceback" not in screen
+    line = screen.strip().splitlines()[-1]
+    match = re.search(r"igny8: unexpected error: OperationalError: .*; details in (\S+\.log)", line)
+    assert match, line
+    assert "no such column: automation_runs.lease_owner" in Path(match[1]).read_text()
+
+
+def on_a_terminal(home: Path, *args: str, timeout_s: float = 60) -> tuple[int, str]:
+    """Run the command on a pseudo-terminal of 80x24 until it ends: its exit code and all it
+    wrote there (the dashboard draws on stderr), escape sequences removed."""
+    controller, terminal = pty.openpty()
+    fcntl.ioctl(terminal, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 80, 0, 0))
+    process = subprocess.Popen(
+        [sys.executable, "-m", "igny8_tui", *args],
+        stdin=terminal,
+        stdout=terminal,
+        stderr=terminal,
+        env=igny8_env(home, TERM="xterm-256color"),
+    )
+    os.close(terminal)
+    written = bytearray()
+    deadline = time.monotonic() + timeout_s
+    try:
+        while time.monotonic() < deadline:
+            ready, _, _ = select.select([controller], [], [], 0.2)
+            chunk = _read(controller) if ready else b""
+            written += chunk
+            if not chunk and process.poll() is not None:
+                break
+        returncode = process.wait(timeout=1)
+    finally:
+        process.kill()
+        os.close(controller)
+    return returncode, ANSI_ESCAPE.sub("", written.decode(errors="replace"))
+
+
+def _read(fd: int) -> bytes:
+    try:
+        return os.read(fd, 65536)
+    except OSError:  # the other side closed: Linux reports EIO
+        return b""
