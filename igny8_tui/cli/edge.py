@@ -1,7 +1,7 @@
 """Where every command ends: nothing escapes as a traceback. A user error is one line and exit
 2; an unexpected one is one line and exit 1 naming its crash log; Ctrl-C is exit 130. With
---debug (or IGNY8_DEBUG=1) the traceback is printed as well. click's own usage errors keep its
-handling (exit 2)."""
+--debug (or IGNY8_DEBUG=1) the traceback is printed as well. click's own usage errors (exit 2)
+and a closed stdout (exit 1) keep click's handling."""
 
 from __future__ import annotations
 
@@ -50,6 +50,8 @@ class Igny8Group(click.Group):
             return super().invoke(ctx)
         except _CLICK_EXITS:
             raise
+        except BrokenPipeError:
+            raise  # the reader went away (`| head`): click exits 1 quietly
         except (Exception, KeyboardInterrupt) as exc:
             finish(
                 exc,

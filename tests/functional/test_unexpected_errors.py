@@ -205,3 +205,20 @@ def _read(fd: int) -> bytes:
         return os.read(fd, 65536)
     except OSError:  # the other side closed: Linux reports EIO
         return b""
+
+
+def test_a_reader_that_goes_away_is_not_a_crash(small_db: Path) -> None:
+    """`igny8 keywords list ... | head -1`: the pipe closes early; click's handling stays."""
+    reader = subprocess.Popen(
+        [sys.executable, "-m", "igny8_tui", "keywords", "list", "--site", "green-thumb"],
+        env=igny8_env(small_db.parent),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert reader.stdout is not None and reader.stderr is not None
+    reader.stdout.close()
+    err = reader.stderr.read()
+    assert reader.wait(timeout=60) == 1
+    assert err == ""
+    assert not (small_db.parent / "crash").exists()
