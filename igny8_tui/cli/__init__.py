@@ -29,6 +29,7 @@ def cli(ctx: click.Context, debug: bool) -> None:
     """igny8: run and watch the SEO content pipeline of your sites.
 
     With no command on a terminal, opens the dashboard."""
+    # `debug` is for the edge (edge.py), which reads it from the context when a command fails.
     if ctx.invoked_subcommand is None:
         if on_terminal():
             ctx.invoke(host_commands.dashboard)
