@@ -43,6 +43,9 @@ def _prepare_sqlite_file(path: Path) -> None:
     process holds on it, so another process could take the WAL away from a live connection."""
     try:
         path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    except OSError as exc:
+        raise cannot_create(path, exc) from None
+    try:
         fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_RDWR, 0o600)
     except FileExistsError:
         return
@@ -62,8 +65,9 @@ def _may_only_read(path: Path) -> bool:
 
 def _read_only_connector(path: Path) -> Callable[[], sqlite3.Connection]:
     """Connections that can only read. A WAL database needs its index (`-shm`) beside it: where
-    none exists and none can be made (a read-only directory), no process is using the file, and
-    it is opened immutable (no locks, no index), as SQLite documents for read-only media."""
+    none exists and none can be made (a read-only directory), no process has the file open, and
+    it is opened immutable (no locks, no index), as SQLite documents for read-only media. A
+    writer that opens it later is not seen by these connections: a reading command is short."""
 
     def connect() -> sqlite3.Connection:
         uri = f"file:{quote(str(path))}?mode=ro"

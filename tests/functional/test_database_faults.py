@@ -94,6 +94,13 @@ def test_a_database_with_pages_overwritten_in_the_middle_is_named_as_damaged(
 # ----- a database URL igny8 cannot open -----
 
 
+def test_a_database_whose_directory_cannot_be_made_is_named(tmp_path: Path, home: Path) -> None:
+    (tmp_path / "a-file").write_text("not a directory\n")
+    path = tmp_path / "a-file" / "igny8.db"
+    line = error_line(invoke_igny8(home, "site", "list", "--db", f"sqlite:///{path}"))
+    assert f"cannot create the database {path}" in line
+
+
 def test_a_directory_given_as_the_database_is_named(tmp_path: Path, home: Path) -> None:
     folder = tmp_path / "a-folder"
     folder.mkdir()
