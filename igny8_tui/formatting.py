@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from datetime import datetime, tzinfo
 
+from igny8_tui.redaction import redacted_url
 from igny8_tui.schemas import RunSummary
-from igny8_tui.settings import Settings, redacted_url
+from igny8_tui.settings import Settings
 
 
 def clock_time(moment: datetime | None, zone: tzinfo | None = None) -> str:

@@ -56,25 +56,43 @@ Notice = Callable[[str], None]
 class Runtime:
     settings: Settings
     actor: str
+    # Only reads: a database this user may not write is opened read-only (see `Database`).
+    read_only: bool = False
 
     @classmethod
-    def load(cls, home: Path | None, db: str | None, actor: str, upgrade: bool = True) -> Runtime:
+    def load(
+        cls,
+        home: Path | None,
+        db: str | None,
+        actor: str,
+        upgrade: bool = True,
+        read_only: bool = False,
+    ) -> Runtime:
         """`upgrade=False` refuses a database older than the code instead of upgrading it."""
         settings = load_settings(home, db)
         if not upgrade:
             settings = settings.model_copy(update={"auto_upgrade": False})
-        return cls(settings=settings, actor=actor)
+        return cls(settings=settings, actor=actor, read_only=read_only)
 
     @classmethod
     def for_role(
-        cls, home: Path | None, db: str | None, role: str, upgrade: bool = True
+        cls,
+        home: Path | None,
+        db: str | None,
+        role: str,
+        upgrade: bool = True,
+        read_only: bool = False,
     ) -> Runtime:
         """A runtime whose actor names this process, e.g. `run:alice@web1:4242`."""
-        return cls.load(home, db, actor=host_identity(role), upgrade=upgrade)
+        return cls.load(home, db, host_identity(role), upgrade, read_only)
 
     @cached_property
     def db(self) -> Database:
-        return Database(self.settings.database_url, auto_upgrade=self.settings.auto_upgrade)
+        return Database(
+            self.settings.database_url,
+            auto_upgrade=self.settings.auto_upgrade,
+            read_only=self.read_only,
+        )
 
     @cached_property
     def workspace(self) -> Workspace:
@@ -102,13 +120,13 @@ class Runtime:
 
     # ----- the database's schema -----
 
-    def _database_as_it_is(self) -> Database:
+    def _database_as_it_is(self, read_only: bool = False) -> Database:
         """The database opened without checking or upgrading its schema."""
-        return Database(self.settings.database_url, check_schema=False)
+        return Database(self.settings.database_url, check_schema=False, read_only=read_only)
 
     def schema_status(self) -> tuple[str, SchemaStatus]:
         """Where the database is, and its schema revision against this igny8's head."""
-        database = self._database_as_it_is()
+        database = self._database_as_it_is(read_only=True)
         try:
             return database.location, database.schema_status()
         finally:

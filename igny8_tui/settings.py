@@ -6,7 +6,6 @@ import os
 from decimal import Decimal
 from pathlib import Path
 from typing import Any, Literal
-from urllib.parse import urlsplit, urlunsplit
 
 import platformdirs
 from pydantic import AliasChoices, BaseModel, ConfigDict, Field, SecretStr, ValidationError
@@ -19,6 +18,7 @@ from pydantic_settings import (
 
 from igny8_tui.constants import MAX_GRANT_CREDITS
 from igny8_tui.errors import InvalidInputError, first_validation_error
+from igny8_tui.redaction import redacted_url
 
 CONFIG_FILE_NAME = "config.toml"
 DB_FILE_NAME = "igny8.db"
@@ -34,17 +34,6 @@ class CreditCosts(BaseModel):
     content_per_100_words: Decimal = Field(default=Decimal(1), ge=0)
     per_image_prompt: Decimal = Field(default=Decimal("0.2"), ge=0)
     per_image: Decimal = Field(default=Decimal(1), ge=0)
-
-
-def redacted_url(url: str) -> str:
-    """A URL fit to show: a user name and password in it become `***`."""
-    parts = urlsplit(url)
-    if parts.username is None and parts.password is None:
-        return url
-    host = parts.hostname or ""
-    if parts.port is not None:
-        host += f":{parts.port}"
-    return urlunsplit(parts._replace(netloc=f"***@{host}"))
 
 
 class AISummary(BaseModel):
@@ -155,10 +144,16 @@ def default_home() -> Path:
     )
 
 
+def resolve_home(home: Path | None = None) -> Path:
+    """The data directory: `--home`, else $IGNY8_HOME, else the platform's user data directory."""
+    return (home or default_home()).expanduser().resolve()
+
+
 def load_settings(home: Path | None = None, db: str | None = None) -> Settings:
     """Resolve the data directory first, then read its config file under env and flags."""
-    home = (home or default_home()).expanduser().resolve()
+    home = resolve_home(home)
     config_file = home / CONFIG_FILE_NAME
+    _refuse_odd_config_file(config_file)
     overrides: dict[str, Any] = {"home": home}
     if db:
         overrides["db"] = db
@@ -172,7 +167,40 @@ def load_settings(home: Path | None = None, db: str | None = None) -> Settings:
     except ValidationError as exc:
         field, message = first_validation_error(exc)
         raise InvalidInputError(f"{config_file}: {field}: {message}") from None
+    except UnicodeDecodeError as exc:
+        line = exc.object[: exc.start].count(b"\n") + 1
+        raise InvalidInputError(
+            f"{config_file} is not UTF-8 text (byte {exc.object[exc.start]:#04x} on line {line}); "
+            "save it as UTF-8"
+        ) from None
     except ValueError as exc:  # tomllib.TOMLDecodeError is a ValueError
         raise InvalidInputError(f"{config_file}: {exc}") from None
-    home.mkdir(parents=True, exist_ok=True, mode=0o700)
+    except OSError as exc:
+        raise InvalidInputError(
+            f"cannot read {config_file}: {exc.strerror}; igny8 reads its settings from it, "
+            "so let this user read it (or move it away)"
+        ) from None
+    _make_home(home)
     return settings
+
+
+def _refuse_odd_config_file(path: Path) -> None:
+    """The config file is read only when it is a regular file: anything else by its name would
+    be skipped in silence (or, a named pipe, block the read)."""
+    if path.is_dir():
+        raise InvalidInputError(
+            f"{path} is a directory, not a settings file; move it away "
+            "(igny8 reads its settings from a TOML file by that name)"
+        )
+    if path.exists() and not path.is_file():
+        raise InvalidInputError(f"{path} is not a regular file; move it away")
+
+
+def _make_home(home: Path) -> None:
+    try:
+        home.mkdir(parents=True, exist_ok=True, mode=0o700)
+    except OSError as exc:
+        raise InvalidInputError(
+            f"cannot use {home} as the data directory ({exc.strerror}); "
+            "point --home or IGNY8_HOME at a directory this user may write"
+        ) from None

@@ -7,7 +7,8 @@ import time
 import httpx
 from pydantic import BaseModel
 
-from igny8_tui.settings import Settings, redacted_url
+from igny8_tui.redaction import redacted_url
+from igny8_tui.settings import Settings
 
 CHECK_TIMEOUT_S = 30.0
 

@@ -36,7 +36,8 @@ from igny8_tui.ai.outputs import (
 from igny8_tui.ai.prompts import Template, load_templates
 from igny8_tui.ai.provider import ProviderError, ProviderFatalError
 from igny8_tui.errors import first_validation_error
-from igny8_tui.settings import Settings, redacted_url
+from igny8_tui.redaction import redacted_url
+from igny8_tui.settings import Settings
 
 Reply = TypeVar("Reply", bound=BaseModel)
 RETRYABLE_STATUS = frozenset({408, 409, 429})

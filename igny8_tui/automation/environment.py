@@ -9,6 +9,8 @@ import sqlite3
 
 from sqlalchemy.exc import DBAPIError
 
+from igny8_tui.db.faults import DatabaseFaultError
+
 _ADVICE = {
     errno.ENOSPC: "free some disk space",
     errno.EDQUOT: "free some space or raise the disk quota",
@@ -44,6 +46,10 @@ def environment_fault(exc: BaseException) -> str | None:
         return f"{exc.strerror or exc}{where}: {advice}, {RESUME_HINT}"
     if isinstance(exc, DBAPIError):
         return _database_fault(exc.orig)
+    # The database named the fault already: say so in its words, if it is the machine's.
+    cause = exc.__cause__ if isinstance(exc, DatabaseFaultError) else None
+    if isinstance(cause, DBAPIError) and _database_fault(cause.orig) is not None:
+        return f"{exc}, {RESUME_HINT}"
     return None
 
 

@@ -12,16 +12,24 @@ from igny8_tui.cli import (
     run_commands,
     workspace_commands,
 )
+from igny8_tui.cli.edge import DEBUG_ENV, Igny8Group
 from igny8_tui.cli.options import on_terminal
 
 
-@click.group(invoke_without_command=True)
+@click.group(cls=Igny8Group, invoke_without_command=True)
 @click.version_option(package_name="igny8-tui")
+@click.option(
+    "--debug",
+    is_flag=True,
+    envvar=DEBUG_ENV,
+    help="On an error, print its traceback too (also IGNY8_DEBUG=1).",
+)
 @click.pass_context
-def cli(ctx: click.Context) -> None:
+def cli(ctx: click.Context, debug: bool) -> None:
     """igny8: run and watch the SEO content pipeline of your sites.
 
     With no command on a terminal, opens the dashboard."""
+    # `debug` is for the edge (edge.py), which reads it from the context when a command fails.
     if ctx.invoked_subcommand is None:
         if on_terminal():
             ctx.invoke(host_commands.dashboard)

@@ -40,7 +40,7 @@ def config() -> None:
 
 @config.command("show")
 @site_option
-@command()
+@command(read_only=True)
 def config_show(state: State, site_ref: str) -> None:
     """Show a site's AutomationConfig and the AI provider in use (never its key)."""
     state.emit(_view(state, state.runtime.service.config(state.site_id(site_ref))))

@@ -16,7 +16,7 @@ def db() -> None:
 
 
 @db.command("current")
-@command()
+@command(read_only=True)
 def db_current(state: State) -> None:
     """Show the database's schema revision, this igny8's head revision, and the state."""
     location, status = state.runtime.schema_status()

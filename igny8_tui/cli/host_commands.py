@@ -19,7 +19,10 @@ DEMO_DOMAIN = "green-thumb.example"
 def open_dashboard(state: State, site_id: int | None, host: bool) -> None:
     from igny8_tui.tui.app import Igny8App
 
-    Igny8App(state.runtime, site_id, host=host).run()
+    app = Igny8App(state.runtime, site_id, host=host)
+    app.run()
+    if app.failure is not None:
+        raise app.failure  # reported at the command's edge, now the terminal is back
 
 
 @click.command()

@@ -1,4 +1,4 @@
-"""What every command shares: --home/--db/--json, the runtime, output, and one-line errors."""
+"""What every command shares: --home/--db/--json, the runtime, output, and the exit codes."""
 
 from __future__ import annotations
 
@@ -13,27 +13,38 @@ import click
 from pydantic import BaseModel
 
 from igny8_tui.cli.output import render
-from igny8_tui.errors import Igny8Error
-from igny8_tui.printable import escape_hidden
 from igny8_tui.runtime import Runtime
 
 F = TypeVar("F", bound=Callable[..., Any])
-EXIT_USER_ERROR = 2
+# Exit codes (README, "When something goes wrong"). 1 says the command did not get done what it
+# was asked: a run that failed, was cancelled or lost its host, an AI check that failed, or an
+# unexpected error (with a crash log). 2: a user error (bad input, database or config fault), as
+# for click's usage errors. 3: `igny8 run` left the run paused for something the operator must
+# fix (credits, disk, API key), or paused at all with --no-wait; the reason is on stderr.
+# 130: Ctrl-C, or a run left paused.
 EXIT_RUN_NOT_COMPLETED = 1
-# `igny8 run`: the run paused for something the operator must fix (credits, disk, API key),
-# or paused at all with --no-wait; the reason is on stderr, `igny8 resume` continues it.
+EXIT_UNEXPECTED = 1
+EXIT_USER_ERROR = 2
 EXIT_PAUSED = 3
 EXIT_INTERRUPTED = 130
+# The --home a command was given, for the edge (edge.py) to find the data directory after a crash.
+HOME_GIVEN = "igny8.home"
 
 
 class State:
     """Per-invocation options shared by every command."""
 
     def __init__(
-        self, home: Path | None, db: str | None, as_json: bool, role: str, no_upgrade: bool
+        self,
+        home: Path | None,
+        db: str | None,
+        as_json: bool,
+        role: str,
+        no_upgrade: bool,
+        read_only: bool = False,
     ) -> None:
         self.as_json = as_json
-        self.runtime = Runtime.for_role(home, db, role, upgrade=not no_upgrade)
+        self.runtime = Runtime.for_role(home, db, role, upgrade=not no_upgrade, read_only=read_only)
 
     def emit(self, data: BaseModel | None, none_text: str = "(none)") -> None:
         """One result: as JSON with --json, else as the text written for its type."""
@@ -47,8 +58,10 @@ class State:
         return self.runtime.workspace.site(ref).id
 
 
-def command(role: str = "cli") -> Callable[[F], F]:
-    """Adds --home/--db/--json/--no-upgrade to a command; a user error is one line and exit 2."""
+def command(role: str = "cli", read_only: bool = False) -> Callable[[F], F]:
+    """Adds --home/--db/--json/--no-upgrade to a command and gives it a `State`. `read_only`: the
+    command only reads, so a database this user may only read is opened read-only. Errors end
+    at the edge of the `igny8` group (edge.py)."""
 
     def decorate(func: F) -> F:
         @click.option(
@@ -68,18 +81,12 @@ def command(role: str = "cli") -> Callable[[F], F]:
         def wrapper(
             home: Path | None, db_url: str | None, as_json: bool, no_upgrade: bool, **kwargs: Any
         ) -> Any:
-            state: State | None = None
+            click.get_current_context().meta[HOME_GIVEN] = home
+            state = State(home, db_url, as_json, role, no_upgrade, read_only)
             try:
-                state = State(home, db_url, as_json, role, no_upgrade)
                 return func(state, **kwargs)
-            except Igny8Error as exc:
-                # One line whatever the operator typed: a newline or escape in the input that
-                # the message quotes is shown as its escape, not acted on.
-                click.echo(f"igny8: error: {escape_hidden(str(exc))}", err=True)
-                sys.exit(EXIT_USER_ERROR)
             finally:
-                if state is not None:
-                    state.runtime.close()
+                state.runtime.close()
 
         return cast(F, wrapper)
 

@@ -38,7 +38,7 @@ def run(state: State, site_ref: str, detach: bool, no_wait: bool) -> None:
 
 @click.command()
 @site_option
-@command()
+@command(read_only=True)
 def status(state: State, site_ref: str) -> None:
     """The site's active (or latest) run and its progress."""
     site_id = state.site_id(site_ref)
@@ -50,7 +50,7 @@ def status(state: State, site_ref: str) -> None:
 
 @click.command()
 @site_option
-@command()
+@command(read_only=True)
 def overview(state: State, site_ref: str) -> None:
     """Pending items at each stage."""
     state.emit(state.runtime.service.pipeline_overview(state.site_id(site_ref)))
@@ -58,7 +58,7 @@ def overview(state: State, site_ref: str) -> None:
 
 @click.command()
 @site_option
-@command()
+@command(read_only=True)
 def processing(state: State, site_ref: str) -> None:
     """What the active run is processing right now."""
     work = state.runtime.service.current_processing(state.site_id(site_ref))
@@ -67,7 +67,7 @@ def processing(state: State, site_ref: str) -> None:
 
 @click.command()
 @site_option
-@command()
+@command(read_only=True)
 def estimate(state: State, site_ref: str) -> None:
     """The credit estimate for a run now."""
     state.emit(state.runtime.service.estimate(state.site_id(site_ref)))
@@ -75,7 +75,7 @@ def estimate(state: State, site_ref: str) -> None:
 
 @click.command()
 @site_option
-@command()
+@command(read_only=True)
 def history(state: State, site_ref: str) -> None:
     """The last 20 runs, and scheduled runs that were due but not started."""
     site_id = state.site_id(site_ref)
@@ -90,7 +90,7 @@ def history(state: State, site_ref: str) -> None:
 @click.option("--run", "run_id", type=int, help="A run id (default: the latest run).")
 @click.option("--lines", type=click.IntRange(1, 100_000), default=DEFAULT_LOG_LINES)
 @click.option("--follow", is_flag=True, help="Keep printing new lines until the run ends.")
-@command()
+@command(read_only=True)
 def logs(state: State, site_ref: str, run_id: int | None, lines: int, follow: bool) -> None:
     """The activity log of a run."""
     site_id = state.site_id(site_ref)

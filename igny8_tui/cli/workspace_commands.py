@@ -34,7 +34,7 @@ def site_add(state: State, name: str, domain: str | None) -> None:
 
 
 @site.command("list")
-@command()
+@command(read_only=True)
 def site_list(state: State) -> None:
     """List the sites."""
     state.emit(SiteList(state.runtime.workspace.list_sites()))
@@ -57,7 +57,7 @@ def keywords_import(state: State, site_ref: str, file: Path) -> None:
 @keywords.command("list")
 @site_option
 @click.option("--status", type=click.Choice(["new", "mapped"]))
-@command()
+@command(read_only=True)
 def keywords_list(state: State, site_ref: str, status: str | None) -> None:
     """List a site's keywords."""
     state.emit(KeywordList(state.runtime.workspace.keywords(site_ref, status)))
@@ -70,7 +70,7 @@ def clusters() -> None:
 
 @clusters.command("list")
 @site_option
-@command()
+@command(read_only=True)
 def clusters_list(state: State, site_ref: str) -> None:
     """List a site's clusters."""
     state.emit(ClusterList(state.runtime.workspace.clusters(site_ref)))
@@ -83,7 +83,7 @@ def content() -> None:
 
 @content.command("list")
 @site_option
-@command()
+@command(read_only=True)
 def content_list(state: State, site_ref: str) -> None:
     """List a site's articles."""
     state.emit(ContentList(state.runtime.workspace.content(site_ref)))

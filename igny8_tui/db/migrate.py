@@ -25,6 +25,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.engine import URL
 
+from igny8_tui.db.faults import read_only_and_behind
 from igny8_tui.db.location import describe, sqlite_file
 from igny8_tui.db.models import Base
 from igny8_tui.errors import Igny8Error
@@ -95,12 +96,15 @@ class SchemaTooNewError(Igny8Error):
         )
 
 
+def _older(status: SchemaStatus) -> str:
+    if status.current:
+        return f"is at schema revision {status.current}, older than this igny8 ({status.head})"
+    return f"was made before igny8 had schema revisions (this igny8 is at {status.head})"
+
+
 class SchemaUpgradeRequiredError(Igny8Error):
     def __init__(self, database: str, status: SchemaStatus, backs_up: bool) -> None:
-        if status.current:
-            at = f"is at schema revision {status.current}, older than this igny8 ({status.head})"
-        else:
-            at = f"was made before igny8 had schema revisions (this igny8 is at {status.head})"
+        at = _older(status)
         first = "it makes a backup copy first" if backs_up else "back the database up first"
         super().__init__(
             f"{database} {at}, and automatic upgrades are off; run `igny8 db upgrade` ({first})"
@@ -136,6 +140,17 @@ def ensure_schema(engine: Engine, writer: Engine, auto_upgrade: bool) -> Upgrade
     if report.from_state in ("legacy", "behind"):
         _log.warning("%s", _describe_upgrade(engine.url, report))
     return report
+
+
+def require_head(engine: Engine) -> None:
+    """What opening a database this user may only read does: nothing at head; a newer one is
+    refused as ever, and an older or empty one too, since it cannot be upgraded here."""
+    status = schema_status(engine)
+    if status.state == "current":
+        return
+    _refuse_newer(engine.url, status)
+    how = "has no igny8 schema yet" if status.state == "empty" else _older(status)
+    raise read_only_and_behind(describe(engine.url), how)
 
 
 def upgrade(writer: Engine) -> UpgradeReport:

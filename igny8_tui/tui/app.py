@@ -24,7 +24,13 @@ from igny8_tui.errors import Igny8Error
 from igny8_tui.formatting import ai_label
 from igny8_tui.runtime import Host, Runtime
 from igny8_tui.schemas import DashboardSnapshot, RunOutcome
-from igny8_tui.tui.messages import ConfigLoaded, DashboardRefreshed, Notice, RunEnded
+from igny8_tui.tui.messages import (
+    ConfigLoaded,
+    DashboardRefreshed,
+    HostFailed,
+    Notice,
+    RunEnded,
+)
 from igny8_tui.tui.screens.confirm import ConfirmScreen
 from igny8_tui.tui.widgets.activity_log import ActivityLog
 from igny8_tui.tui.widgets.controls import Controls
@@ -119,6 +125,8 @@ class Igny8App(App[None]):
         self._log_run_id: int | None = None
         self._last_log_id = 0
         self._last_poll = 0.0
+        # An error that ended the dashboard, for the command to report once the screen is back.
+        self.failure: Exception | None = None
 
     def _first_site(self) -> int:
         sites = self.runtime.workspace.list_sites()
@@ -161,12 +169,20 @@ class Igny8App(App[None]):
         logger.propagate = False
         logger.addHandler(_NoticeHandler(self))
         self._host = self.runtime.host(logger, on_outcome=self._run_ended_here)
-        threading.Thread(
-            target=self._host.serve,
-            args=(self._host_stop, HOST_POLL_S),
-            name="dashboard-host",
-            daemon=True,
-        ).start()
+        threading.Thread(target=self._serve, name="dashboard-host", daemon=True).start()
+
+    def _serve(self) -> None:
+        """The host's thread. Should the host fail, the dashboard ends with its error (as the
+        daemon does) rather than go on showing runs nobody hosts here."""
+        assert self._host is not None
+        try:
+            self._host.serve(self._host_stop, HOST_POLL_S)
+        except Exception as exc:
+            self.post_message(HostFailed(exc))
+
+    def on_host_failed(self, message: HostFailed) -> None:
+        self.failure = message.error
+        self.exit(return_code=1)
 
     def _run_ended_here(self, run_id: int, outcome: RunOutcome) -> None:
         """From the host's worker thread: a run it executed stopped here."""

@@ -34,6 +34,14 @@ class RunEnded(Message):
         self.outcome = outcome
 
 
+class HostFailed(Message):
+    """The dashboard's host thread stopped on an error nobody foresaw."""
+
+    def __init__(self, error: Exception) -> None:
+        super().__init__()
+        self.error = error
+
+
 class ConfigLoaded(Message):
     """A site's config, read off the UI thread, for the config form."""
 
