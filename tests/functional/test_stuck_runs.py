@@ -8,7 +8,7 @@ import signal
 from pathlib import Path
 
 from igny8_tui.runtime import Runtime
-from tests.conftest import demo_site, invoke_igny8, run_igny8, start_igny8, wait_until
+from tests.conftest import Igny8Process, demo_site, invoke_igny8, run_igny8, start_igny8, wait_until
 
 SITE = "slow-site"
 SLOW = {"IGNY8_LOCAL_LATENCY_MS": "300", "IGNY8_LEASE_TTL_S": "600"}
@@ -20,17 +20,25 @@ def _hosted_by(home: Path) -> str | None:
     return str(run["host"]) if run and run["host"] else None
 
 
-def test_a_run_whose_host_was_killed_here_is_recovered_at_once_not_after_its_lease(
-    home: Path, runtime: Runtime
-) -> None:
+def _first_host(home: Path, runtime: Runtime) -> Igny8Process:
+    """`igny8 run` executing the small site's run, slowly, with a ten-minute lease."""
     demo_site(runtime, SITE, small=True)
     runtime.db.dispose()
     first = start_igny8(home, "run", "--site", SITE, **SLOW)
     try:
         wait_until(lambda: _hosted_by(home), timeout_s=120, what="the first host")
-    finally:
-        first.send_signal(signal.SIGKILL)
-        first.wait()
+    except BaseException:
+        first.kill()
+        raise
+    return first
+
+
+def test_a_run_whose_host_was_killed_here_is_recovered_at_once_not_after_its_lease(
+    home: Path, runtime: Runtime
+) -> None:
+    first = _first_host(home, runtime)
+    first.send_signal(signal.SIGKILL)
+    first.wait()
     # The lease has ten minutes left, but its holder is gone from this machine.
     second = run_igny8(home, "run", "--site", SITE, IGNY8_LEASE_TTL_S="600")
     assert second.returncode == 0, second.stderr
@@ -42,11 +50,8 @@ def test_a_run_whose_host_was_killed_here_is_recovered_at_once_not_after_its_lea
 def test_run_on_a_site_another_live_host_executes_names_it_and_when_it_would_be_recovered(
     home: Path, runtime: Runtime
 ) -> None:
-    demo_site(runtime, SITE, small=True)
-    runtime.db.dispose()
-    first = start_igny8(home, "run", "--site", SITE, **SLOW)
+    first = _first_host(home, runtime)
     try:
-        wait_until(lambda: _hosted_by(home), timeout_s=120, what="the first host")
         second = invoke_igny8(home, "run", "--site", SITE)
         assert second.returncode == 2
         message = second.stderr.strip()
