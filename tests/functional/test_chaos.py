@@ -147,7 +147,9 @@ class Chaos:
             env["IGNY8_AI_CONCURRENCY"] = str(concurrency)
         if kind == "run":
             # `igny8 run` refuses a run whose lease is live: it must find the run stuck.
-            self.wait(self._lease_free, "the killed host's lease to expire", host_alive=False)
+            self.wait(
+                self._lease_free, "the killed host's lease to expire", alive=False, poll_s=0.02
+            )
             self.host = start_igny8(self.home, "run", "--site", SITE, **env)
         else:
             # A daemon recovers the run by itself once the lease expires.
@@ -155,7 +157,7 @@ class Chaos:
         self.kind, self.killed = kind, False
 
     def kill_at(self, kill: Kill) -> None:
-        self.wait(self._claimed_by_host, "the new host to claim the run")
+        self.wait(self._claimed_by_host, "the new host to claim the run", poll_s=0.02)
         self.wait(lambda: self._reached(kill), f"{kill.after} items of stage {kill.stage}")
         # The random moment itself: the point of the test, not a wait for a condition.
         time.sleep(kill.delay_s)
@@ -169,7 +171,7 @@ class Chaos:
 
     def finish(self) -> None:
         """The last host runs the run to its end and exits as it should."""
-        self.wait(lambda: self.status() == "completed", "the run to complete", not self.killed)
+        self.wait(self._completed, "the run to complete", alive=not self.killed, poll_s=0.05)
         if self.killed:
             return  # the last kill came just after the run completed
         host = self.host_
@@ -183,18 +185,21 @@ class Chaos:
             self.host.kill()
             self.host.wait(timeout=DEADLINE_S)
 
-    def wait(self, check: Callable[[], bool], what: str, host_alive: bool = True) -> None:
-        """Until `check` holds; fails at once if the host it waits on exits."""
+    def wait(
+        self, check: Callable[[], bool], what: str, alive: bool = True, poll_s: float = 0.005
+    ) -> None:
+        """Until `check` holds; fails at once if the host, which should be `alive`, exits.
+        Polls often where a kill must land inside a quick stage."""
 
         def holds() -> bool:
             if check():
                 return True
-            if host_alive and self.host_.poll() is not None:
+            if alive and self.host_.poll() is not None:
                 _, err = self.host_.communicate()
                 pytest.fail(f"{self.note}: the host exited while waiting for {what}\n{err}")
             return False
 
-        wait_until(holds, timeout_s=DEADLINE_S, interval_s=0.005, what=f"{what}; {self.note}")
+        wait_until(holds, timeout_s=DEADLINE_S, interval_s=poll_s, what=f"{what}; {self.note}")
 
     def status(self) -> str | None:
         position = _position(self.rt)
@@ -213,6 +218,9 @@ class Chaos:
         position = _position(self.rt)
         owner = position.owner if position else None
         return owner is not None and owner.endswith(f":{self.host_.pid}")
+
+    def _completed(self) -> bool:
+        return self.status() == "completed"
 
     def _lease_free(self) -> bool:
         with self.rt.db.read() as s:
