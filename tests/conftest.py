@@ -203,6 +203,15 @@ def postgres_url() -> str:
     pytest.skip("set IGNY8_TEST_POSTGRES_URL to an empty PostgreSQL database to run it")
 
 
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--chaos-seed",
+        type=int,
+        default=None,
+        help="seed of the chaos test's kills (tests/functional/test_chaos.py); random if unset",
+    )
+
+
 def pytest_xdist_auto_num_workers(config: pytest.Config) -> int:
     """`-n auto`: two workers per CPU. Most tests spend their time waiting on a subprocess, a
     lease or a condition rather than computing, so one worker per CPU leaves CPUs idle."""

@@ -13,6 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from igny8_tui.ai.provider import Provider, ProviderError, ProviderFatalError
+from igny8_tui.atomic_files import remove_temp_files
 from igny8_tui.automation import credits, run_state
 from igny8_tui.automation.environment import environment_fault
 from igny8_tui.automation.forecast import ratios_for_site
@@ -21,6 +22,7 @@ from igny8_tui.automation.logger import AutomationLogger, LogListener
 from igny8_tui.automation.progress import compute_progress
 from igny8_tui.automation.run_state import save_stage_result
 from igny8_tui.automation.stages.base import Applied, PipelineRatios, Stage, StageContext, Unit
+from igny8_tui.automation.stages.images import site_media_dir
 from igny8_tui.automation.stages.registry import (
     LAST_STAGE,
     STAGES,
@@ -158,6 +160,28 @@ class RunExecutor:
                 )
             else:
                 self.log.info(session, f"run {run.id} hosted by {self.host}")
+        if claim.previous_owner is not None:
+            self._remove_temp_files(claim.previous_owner)
+
+    def _remove_temp_files(self, dead_host: str) -> None:
+        """Remove the temp files of writes the dead host never finished, from this site's folders
+        only: no one else writes there while this host holds the site's one active run."""
+        with self.db.read() as session:
+            site = session.get(Site, self.site_id)
+            assert site is not None
+            folders = [
+                site_media_dir(self.settings, site.slug),
+                self.publisher.site_folder(site.slug),
+            ]
+        removed = sum(len(remove_temp_files(folder)) for folder in folders if folder is not None)
+        if removed:
+            with self.db.write() as session:
+                fenced_run(session, self.lease_)
+                self.log.info(
+                    session,
+                    f"removed {removed} temp file{'' if removed == 1 else 's'} left by"
+                    f" {dead_host}'s unfinished writes",
+                )
 
     # ----- stages -----
 

@@ -30,7 +30,7 @@ class FolderTarget:
     def publish(self, article: ArticleToPublish) -> PublishResult:
         _check_images(article)
         slug = safe_path_component(article.slug, "article slug")
-        bundle = self.root / safe_path_component(article.site_slug, "site slug") / slug
+        bundle = self.site_folder(article.site_slug) / slug
         bundle.mkdir(parents=True, exist_ok=True)
         for image in article.images:
             write_atomic(
@@ -48,6 +48,9 @@ class FolderTarget:
             mode=PUBLISHED_FILE_MODE,
         )
         return PublishResult(location=str(index))
+
+    def site_folder(self, site_slug: str) -> Path:
+        return self.root / safe_path_component(site_slug, "site slug")
 
 
 def safe_path_component(value: str, what: str) -> str:

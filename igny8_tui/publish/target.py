@@ -49,6 +49,10 @@ class PublishTarget(Protocol):
 
     def publish(self, article: ArticleToPublish) -> PublishResult: ...
 
+    def site_folder(self, site_slug: str) -> Path | None:
+        """The folder on this machine the site's articles are written to; None if remote."""
+        ...
+
 
 class PublishError(Exception):
     """A publish that failed for a reason the operator can fix; the message says how."""

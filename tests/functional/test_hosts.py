@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import json
+import os
 import signal
 import sqlite3
 import subprocess
+import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -13,6 +15,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
+from igny8_tui.atomic_files import TEMP_SUFFIX
 from igny8_tui.db.models import (
     ActivityLog,
     AutomationRun,
@@ -160,6 +163,52 @@ def test_a_host_killed_mid_stage_is_recovered_by_the_next_host_with_every_item_d
             select(ActivityLog.message).where(ActivityLog.message.contains("recovered by"))
         ).all()
     assert len(recovered) == 1 and f"continuing at stage {stage}" in recovered[0]
+
+
+def _leave_temp_file(target: Path) -> Path:
+    """A temp file named as `write_atomic` names it, as a writer killed before its rename leaves."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    descriptor, name = tempfile.mkstemp(
+        dir=target.parent, prefix=f".{target.name}.", suffix=TEMP_SUFFIX
+    )
+    os.write(descriptor, b"half an image")
+    os.close(descriptor)
+    return Path(name)
+
+
+@pytest.mark.slow
+def test_the_recovering_host_removes_the_temp_files_the_dead_host_left_for_its_site_only(
+    home: Path,
+) -> None:
+    other = "blue-fern"
+    rt = _prepare(home, (SITE, other), small=True)
+    media, published = rt.settings.media_dir, rt.settings.publish_dir
+    first = start_igny8(home, "run", "--site", SITE, IGNY8_LOCAL_LATENCY_MS="1000", **TTL)
+    try:
+        _wait_for(lambda: _runs(rt) and _runs(rt)[0].lease_owner, what="the first host's claim")
+        first.send_signal(signal.SIGKILL)
+        first.wait(timeout=120)
+    finally:
+        first.kill()
+    left = [
+        _leave_temp_file(media / SITE / "3" / "02-in-article.png"),
+        _leave_temp_file(published / SITE / "growing-tomatoes" / "index.md"),
+        _leave_temp_file(published / SITE / "growing-tomatoes" / "01-featured.png"),
+    ]
+    others = [
+        _leave_temp_file(media / other / "9" / "01-featured.png"),
+        _leave_temp_file(published / other / "pruning-roses" / "index.md"),
+    ]
+    _wait_for(lambda: _runs(rt)[0].lease_expires_at < utcnow(), what="the lease to expire")
+    second = invoke_igny8(home, "run", "--site", SITE, **TTL)
+    assert second.returncode == 0, second.stderr
+    assert [path for path in left if path.exists()] == []
+    assert [path for path in others if path.exists()] == others, "another site's files removed"
+    with rt.db.read() as s:
+        removals = s.scalars(
+            select(ActivityLog.message).where(ActivityLog.message.contains("temp file"))
+        ).all()
+    assert len(removals) == 1 and removals[0].startswith("removed 3 temp files left by run:")
 
 
 def _write_lock_free(db_path: Path) -> bool:

@@ -15,9 +15,15 @@ from igny8_tui.automation.credits import Costs
 from igny8_tui.automation.stages.base import Applied, PipelineRatios, Stage, Unit
 from igny8_tui.db.models import AutomationConfig, Image
 from igny8_tui.schemas import StageResult
+from igny8_tui.settings import Settings
 
 _EXTENSIONS = {"image/png": "png", "image/jpeg": "jpg"}
 ImageKind = Literal["featured", "in_article"]
+
+
+def site_media_dir(settings: Settings, site_slug: str) -> Path:
+    """The folder of a site's generated images."""
+    return settings.media_dir / site_slug
 
 
 def image_label(kind: str, position: int, content_id: int) -> str:
@@ -99,8 +105,7 @@ class ImagesStage(Stage):
         generated = self.ctx.provider.generate_image(request)
         name = f"{request.position:02d}-{request.kind.replace('_', '-')}"
         path = (
-            self.ctx.settings.media_dir
-            / self.ctx.site_slug
+            site_media_dir(self.ctx.settings, self.ctx.site_slug)
             / str(content_id)
             / f"{name}.{_EXTENSIONS[generated.mime_type]}"
         )
