@@ -45,12 +45,13 @@ def temp_files(root: Path) -> Iterator[Path]:
 
 
 def remove_temp_files(root: Path) -> list[Path]:
-    """Remove the temp files left under ``root``; the paths removed."""
+    """Remove the temp files left under ``root``; the paths removed. One that cannot be removed
+    is left: it is clutter, not harm, and must not stop the run that recovers."""
     removed: list[Path] = []
     for path in temp_files(root):
         try:
             path.unlink()
-        except FileNotFoundError:
+        except OSError:
             continue
         removed.append(path)
     return removed
