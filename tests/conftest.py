@@ -1,6 +1,6 @@
 """Shared fixtures: a fresh data directory, the runtime over it, the `igny8` command (a real
-process, or in this process through click's CliRunner), waiting on conditions, and the cached
-dashboard states."""
+process, or in this process through click's CliRunner), waiting on conditions, the cached
+dashboard states, and the services: PostgreSQL and a real WordPress."""
 
 from __future__ import annotations
 
@@ -23,6 +23,7 @@ from sqlalchemy import Connection, Engine, Pool, event
 from igny8_tui.cli import cli
 from igny8_tui.runtime import Runtime
 from tests.dashboard_states import StateCache
+from tests.wordpress_site import WordPressSite, missing_packages
 
 DEMO_CSV = Path(str(files("igny8_tui") / "data" / "demo_keywords.csv"))
 
@@ -210,6 +211,40 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         default=None,
         help="seed of the chaos test's kills (tests/functional/test_chaos.py); random if unset",
     )
+
+
+@pytest.fixture(scope="session")
+def wordpress(tmp_path_factory: pytest.TempPathFactory) -> Iterator[WordPressSite]:
+    """A real WordPress on 127.0.0.1 (tests/wordpress_site.py), started once per xdist worker
+    and shared by its tests; see `wordpress_clean` for a site without the previous tests'
+    content. Where services are required, missing packages fail the test instead of
+    skipping it."""
+    missing = missing_packages()
+    if missing:
+        reason = f"the WordPress tests need Debian's packages: {', '.join(missing)} missing"
+        if os.environ.get("IGNY8_REQUIRE_SERVICES"):
+            pytest.fail(f"{reason}, and services are required")
+        pytest.skip(f"{reason} (apt-get install mariadb-server wordpress php-cli php-mysql)")
+    with WordPressSite(tmp_path_factory.mktemp("wordpress")) as site:
+        yield site
+
+
+@pytest.fixture
+def wordpress_clean(wordpress: WordPressSite) -> WordPressSite:
+    """The shared WordPress with no posts, media, comments, categories (but Uncategorized), tags
+    or uploaded files; its users stay."""
+    wordpress.reset()
+    return wordpress
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Every test using WordPress runs on one xdist worker (`--dist loadgroup`), so one
+    WordPress starts per test run rather than one per worker. Before pytest-xdist's own hook,
+    which reads the mark."""
+    for item in items:
+        if "wordpress" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.xdist_group("wordpress"))
 
 
 def pytest_xdist_auto_num_workers(config: pytest.Config) -> int:
