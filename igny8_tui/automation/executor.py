@@ -36,7 +36,7 @@ from igny8_tui.constants import MAX_ERRORS_PER_STAGE_RESULT
 from igny8_tui.db.engine import Database
 from igny8_tui.db.models import AutomationConfig, AutomationRun, Site, utcnow
 from igny8_tui.errors import InvalidStateError, LeaseLostError, NotFoundError
-from igny8_tui.publish.target import PublishError, PublishTarget
+from igny8_tui.publish.target import PublishError, PublishFatalError, PublishTarget
 from igny8_tui.schemas import LogLevel, PauseCause, RunOutcome, StageResult
 from igny8_tui.settings import Settings
 
@@ -58,7 +58,7 @@ class OperatorFault:
 
 def operator_fault(exc: BaseException) -> OperatorFault | None:
     """The fault to pause for, if ``exc`` is one no later item would escape; else None."""
-    if isinstance(exc, ProviderFatalError):
+    if isinstance(exc, (ProviderFatalError, PublishFatalError)):
         return OperatorFault(str(exc), exc.cause)
     reason = environment_fault(exc)
     return None if reason is None else OperatorFault(reason, "environment")

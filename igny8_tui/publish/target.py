@@ -17,6 +17,9 @@ class ArticleImage(BaseModel):
     position: int  # 0 for featured, 1..N in-article
     path: Path
     alt: str
+    # The Image row's id: a remote target names the upload after it, to find it again after a
+    # crash (WordPress has no idempotency key).
+    image_id: int = 0
 
 
 class ArticleToPublish(BaseModel):
@@ -31,15 +34,30 @@ class ArticleToPublish(BaseModel):
     html: str
     meta_title: str
     meta_description: str
-    tags: list[str]
+    tags: list[str]  # the idea's target keywords
     published_at: AwareDatetime  # naive datetimes are rejected; targets convert to UTC
     images: list[ArticleImage]
+    cluster_name: str | None = None  # a remote target's category
+    # A remote target's post status; `future` publishes at `scheduled_at` (drip publishing).
+    status: Literal["publish", "draft", "future"] = "publish"
+    scheduled_at: AwareDatetime | None = None
+
+
+class RemoteMedia(BaseModel):
+    """An image uploaded to a remote target."""
+
+    image_id: int
+    media_id: int
+    url: str
 
 
 class PublishResult(BaseModel):
     """Where a published article now lives."""
 
     location: str  # a path or URL
+    remote_id: int | None = None  # the post's id on a remote target
+    remote_status: str | None = None  # publish, draft or future, as the target reports it
+    media: list[RemoteMedia] = []
 
 
 class PublishTarget(Protocol):
@@ -56,3 +74,12 @@ class PublishTarget(Protocol):
 
 class PublishError(Exception):
     """A publish that failed for a reason the operator can fix; the message says how."""
+
+
+class PublishFatalError(Exception):
+    """The target refuses every article until the operator fixes something (a refused
+    application password, a missing capability): the run pauses with this message."""
+
+    def __init__(self, message: str, cause: Literal["credentials", "configuration"]) -> None:
+        super().__init__(message)
+        self.cause: Literal["credentials", "configuration"] = cause
