@@ -18,7 +18,7 @@ from pathlib import Path
 from igny8_tui.errors import InvalidInputError
 
 FAULTS_ENV = "IGNY8_FAULTS"
-SITES = frozenset({"database", "media", "published"})
+SITES = frozenset({"database", "media", "published", "secrets"})
 
 
 @dataclass

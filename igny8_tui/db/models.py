@@ -71,6 +71,24 @@ class Site(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
+class PublishTargetConfig(Base):
+    """Where a site publishes (revision 0004); no row means the default folder. The WordPress
+    application password is never here: it lives in the secrets file (publish/secrets.py)."""
+
+    __tablename__ = "publish_targets"
+
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(20))  # folder | wordpress
+    folder_dir: Mapped[str | None] = mapped_column(Text)
+    url: Mapped[str | None] = mapped_column(String(500))
+    username: Mapped[str | None] = mapped_column(String(200))
+    post_status: Mapped[str] = mapped_column(String(10), default="publish")
+    drip_minutes: Mapped[int] = mapped_column(default=0)
+    category_from_cluster: Mapped[bool] = mapped_column(default=True)
+    tags_from_keywords: Mapped[bool] = mapped_column(default=True)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
 class AutomationConfig(Base):
     __tablename__ = "automation_configs"
 
@@ -236,6 +254,13 @@ class Content(Base):
     published_path: Mapped[str | None] = mapped_column(Text)
     published_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Revision 0004: where it was published (folder or wordpress) and, on a remote target, the
+    # post's id, URL and status there, and when a drip-published post goes live.
+    publish_target: Mapped[str | None] = mapped_column(String(20))
+    remote_id: Mapped[int | None]
+    remote_url: Mapped[str | None] = mapped_column(Text)
+    remote_status: Mapped[str | None] = mapped_column(String(10))
+    scheduled_at: Mapped[datetime | None]
 
 
 class Image(Base):
@@ -256,6 +281,9 @@ class Image(Base):
     file_path: Mapped[str | None] = mapped_column(Text)
     error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Revision 0004: the media item it became on a remote target.
+    remote_media_id: Mapped[int | None]
+    remote_url: Mapped[str | None] = mapped_column(Text)
 
 
 class ActivityLog(Base):
