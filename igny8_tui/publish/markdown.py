@@ -147,9 +147,9 @@ def markdown_body(html: str, images: list[ArticleImage]) -> str:
     Images without such a section are appended in order. The HTML is only cut between top-level
     elements, so each piece converts to Markdown on its own.
     """
-    anchors = _image_anchors(html)
+    anchors = image_anchors(html)
     placed = sorted(
-        ((_anchor_offset(anchors, image.position, len(html)), image) for image in images),
+        ((anchor_offset(anchors, image.position, len(html)), image) for image in images),
         key=itemgetter(0),
     )
     parts: list[str] = []
@@ -161,7 +161,7 @@ def markdown_body(html: str, images: list[ArticleImage]) -> str:
     return "\n\n".join(part for part in parts if part) + "\n"
 
 
-def _anchor_offset(anchors: list[int], position: int, end: int) -> int:
+def anchor_offset(anchors: list[int], position: int, end: int) -> int:
     return anchors[position - 1] if 1 <= position <= len(anchors) else end
 
 
@@ -173,7 +173,7 @@ def _image_markdown(image: ArticleImage) -> str:
     return f"![{escape_text(_one_line(image.alt))}]({quote(image.path.name)})"
 
 
-def _image_anchors(html: str) -> list[int]:
+def image_anchors(html: str) -> list[int]:
     """For each top-level <h2>, the offset just after its section's first <p>, else after it."""
     anchors: list[int] = []
     awaiting_paragraph = False
