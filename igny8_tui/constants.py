@@ -22,6 +22,8 @@ UP_NEXT_ITEMS = 3
 LOG_BATCH_LINES = 500
 
 # Stage 7 has no batch size in the spec's config; it publishes in batches of this many
+# An image's alt text: its prompt, cut at a word within this many characters.
+ALT_TEXT_MAX_CHARS = 120
 PUBLISH_BATCH_SIZE = 10
 
 # The largest value of an INTEGER column on PostgreSQL (32 bits; SQLite's hold 64)

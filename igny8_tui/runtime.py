@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 
+from pydantic import SecretStr
+
 from igny8_tui.ai.check import CheckResult, check_provider
 from igny8_tui.ai.factory import build_provider
 from igny8_tui.ai.prompts import Template, load_templates
@@ -24,6 +26,7 @@ from igny8_tui.automation.foreground import follow, host_until_done
 from igny8_tui.automation.host import Host, OutcomeListener
 from igny8_tui.automation.lease import host_identity
 from igny8_tui.automation.logger import LogListener
+from igny8_tui.automation.publish_targets import PublishTargets, wordpress_settings_from
 from igny8_tui.automation.service import AutomationService
 from igny8_tui.automation.stages.base import Stage
 from igny8_tui.automation.stages.registry import STAGES, parse_stage_result, stage_class
@@ -31,9 +34,16 @@ from igny8_tui.automation.workspace import Workspace
 from igny8_tui.constants import DAEMON_MAX_RUNS
 from igny8_tui.db.engine import Database
 from igny8_tui.db.migrate import SchemaState, SchemaStatus, UpgradeReport
-from igny8_tui.publish.folder import FolderTarget
-from igny8_tui.publish.target import PublishTarget
-from igny8_tui.schemas import RunOutcome
+from igny8_tui.errors import InvalidInputError
+from igny8_tui.publish.folder import check_folder
+from igny8_tui.publish.target import PublishFatalError, PublishTarget
+from igny8_tui.publish.wordpress import WordPressTarget
+from igny8_tui.schemas import (
+    PublishCheck,
+    PublishTargetInfo,
+    RunOutcome,
+    WordPressTargetSettings,
+)
 from igny8_tui.settings import Settings, load_settings
 
 __all__ = [
@@ -107,8 +117,37 @@ class Runtime:
         return build_provider(self.settings)
 
     @cached_property
-    def publisher(self) -> PublishTarget:
-        return FolderTarget(self.settings.publish_dir)
+    def publish_targets(self) -> PublishTargets:
+        return PublishTargets(self.db, self.settings)
+
+    def publisher_for(self, site_id: int) -> tuple[PublishTarget, PublishTargetInfo]:
+        """The target stage 7 publishes the site's articles to, and its settings."""
+        return self.publish_targets.target(site_id, _wordpress_target)
+
+    wordpress_settings_from = staticmethod(wordpress_settings_from)
+
+    def set_wordpress_target(
+        self, site_id: int, target: WordPressTargetSettings, password: SecretStr
+    ) -> PublishTargetInfo:
+        """Check the WordPress site with this password, then (only then) store the target."""
+        _check_wordpress(target, password)
+        return self.publish_targets.set_wordpress(site_id, target, password)
+
+    def check_publish_target(self, site_id: int) -> PublishCheck:
+        """`igny8 publish test`: the folder can be written, or the WordPress user may publish."""
+        info = self.publish_targets.info(site_id)
+        if info.kind == "wordpress":
+            target, password = self.publish_targets.wordpress_settings(site_id)
+            return PublishCheck(
+                site_id=site_id,
+                kind="wordpress",
+                where=target.url,
+                detail=_check_wordpress(target, password),
+            )
+        folder = Path(info.folder or self.settings.publish_dir)
+        return PublishCheck(
+            site_id=site_id, kind="folder", where=str(folder), detail=check_folder(folder)
+        )
 
     def open(self) -> None:
         """Open (and create or upgrade) the database now rather than on first use."""
@@ -163,7 +202,7 @@ class Runtime:
             self.db,
             self.settings,
             self.provider,
-            self.publisher,
+            self.publisher_for,
             run_id,
             host=self.actor,
             stop=stop,
@@ -204,3 +243,26 @@ class Runtime:
     def follow(self, run_id: int, stop: threading.Event) -> RunOutcome:
         """Wait for a run hosted elsewhere to end."""
         return follow(self.db, run_id, stop)
+
+
+def _wordpress_target(target: WordPressTargetSettings, password: SecretStr) -> WordPressTarget:
+    return WordPressTarget(
+        target.url,
+        target.user,
+        password,
+        category_from_cluster=target.category_from_cluster,
+        tags_from_keywords=target.tags_from_keywords,
+    )
+
+
+def _check_wordpress(target: WordPressTargetSettings, password: SecretStr) -> str:
+    """One line on the account, or PublishFatalError (an Igny8Error's one line) saying why not."""
+    wordpress = _wordpress_target(target, password)
+    try:
+        account = wordpress.check()
+    except PublishFatalError as exc:
+        raise InvalidInputError(str(exc)) from None
+    finally:
+        wordpress.close()
+    roles = ", ".join(account.roles) or "no role"
+    return f"{account.user} ({roles}) may publish posts and upload files"

@@ -6,6 +6,7 @@ import enum
 from collections.abc import Mapping
 from datetime import datetime, time
 from typing import Any, ClassVar, Literal
+from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 from pydantic_core import PydanticCustomError
@@ -404,3 +405,76 @@ class CreditsReport(BaseModel):
     account: str
     balance: float
     ledger_sum: float
+
+
+# ----- publish targets -----
+
+PublishKind = Literal["folder", "wordpress"]
+PostStatus = Literal["publish", "draft"]
+MAX_DRIP_MINUTES = 7 * 24 * 60
+
+
+class FolderTargetSettings(_Payload):
+    """`igny8 publish set --site S folder [--dir PATH]`."""
+
+    kind: Literal["folder"] = "folder"
+    folder_dir: str | None = None  # an absolute path; None: <home>/published
+
+
+class WordPressTargetSettings(_Payload):
+    """`igny8 publish set --site S wordpress --url URL --user USER ...`; the application
+    password travels apart from these, straight to the secrets file."""
+
+    model_config = ConfigDict(str_strip_whitespace=True)
+
+    kind: Literal["wordpress"] = "wordpress"
+    url: VisibleStr = Field(min_length=1, max_length=500)
+    user: VisibleStr = Field(min_length=1, max_length=200)
+    status: PostStatus = "publish"
+    drip_minutes: int = Field(default=0, ge=0, le=MAX_DRIP_MINUTES)
+    category_from_cluster: bool = True
+    tags_from_keywords: bool = True
+
+    @field_validator("url")
+    @classmethod
+    def _web_address(cls, value: str) -> str:
+        parts = urlsplit(value)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise PydanticCustomError(
+                "not_a_site", "give the site's address, e.g. https://example.com"
+            )
+        if parts.username or parts.password:
+            raise PydanticCustomError(
+                "credentials_in_url",
+                "keep the user and password out of the address (--user, and the password "
+                "from $IGNY8_WP_APP_PASSWORD or --password-stdin)",
+            )
+        if parts.query or parts.fragment:
+            raise PydanticCustomError("query_in_url", "give the site's address without ? or #")
+        return value.rstrip("/")
+
+
+class PublishTargetInfo(_Payload):
+    """Where a site publishes, as `igny8 publish show` and the dashboard show it: never the
+    password, only whether one is stored."""
+
+    site_id: int
+    site_name: str
+    kind: PublishKind
+    folder: str | None
+    url: str | None
+    user: str | None
+    status: PostStatus
+    drip_minutes: int
+    category_from_cluster: bool
+    tags_from_keywords: bool
+    password_stored: bool
+
+
+class PublishCheck(_Payload):
+    """`igny8 publish test`: the target answered as it must for stage 7 to publish there."""
+
+    site_id: int
+    kind: PublishKind
+    where: str  # the folder, or the site's URL
+    detail: str

@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 import threading
 import time
+from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from typing import Literal
@@ -35,9 +36,9 @@ from igny8_tui.automation.stages.registry import (
 from igny8_tui.constants import MAX_ERRORS_PER_STAGE_RESULT
 from igny8_tui.db.engine import Database
 from igny8_tui.db.models import AutomationConfig, AutomationRun, Site, utcnow
-from igny8_tui.errors import InvalidStateError, LeaseLostError, NotFoundError
+from igny8_tui.errors import Igny8Error, InvalidStateError, LeaseLostError, NotFoundError
 from igny8_tui.publish.target import PublishError, PublishFatalError, PublishTarget
-from igny8_tui.schemas import LogLevel, PauseCause, RunOutcome, StageResult
+from igny8_tui.schemas import LogLevel, PauseCause, PublishTargetInfo, RunOutcome, StageResult
 from igny8_tui.settings import Settings
 
 StopMode = Literal["pause", "release"]
@@ -95,7 +96,7 @@ class RunExecutor:
         db: Database,
         settings: Settings,
         provider: Provider,
-        publisher: PublishTarget,
+        publisher_for: Callable[[int], tuple[PublishTarget, PublishTargetInfo]],
         run_id: int,
         host: str,
         stop: threading.Event | None = None,
@@ -105,7 +106,8 @@ class RunExecutor:
         self.db = db
         self.settings = settings
         self.provider = provider
-        self.publisher = publisher
+        # The site's publish target, built once the run's site is known (see `_claim`).
+        self.publisher_for = publisher_for
         self.run_id = run_id
         self.host = host
         self.stop = stop or threading.Event()
@@ -130,6 +132,9 @@ class RunExecutor:
             return self._stall(exc)
         try:
             with LeaseKeeper(self.db, self.lease_):
+                self.publisher = self._publisher()
+                if self.recovered_from is not None:
+                    self._remove_temp_files(self.recovered_from)
                 return self._run_stages()
         except LeaseLostError:
             return RunOutcome.LOST
@@ -160,8 +165,16 @@ class RunExecutor:
                 )
             else:
                 self.log.info(session, f"run {run.id} hosted by {self.host}")
-        if claim.previous_owner is not None:
-            self._remove_temp_files(claim.previous_owner)
+        self.recovered_from = claim.previous_owner
+
+    def _publisher(self) -> PublishTarget:
+        """The site's publish target; one that cannot be built (no password stored) is the
+        operator's to fix, so the run pauses."""
+        try:
+            target, self.publish_info = self.publisher_for(self.site_id)
+        except Igny8Error as exc:
+            raise PublishFatalError(str(exc), "configuration") from exc
+        return target
 
     def _remove_temp_files(self, dead_host: str) -> None:
         """Remove the temp files of writes the dead host never finished, from this site's folders
@@ -225,6 +238,7 @@ class RunExecutor:
             costs=self.costs,
             provider=self.provider,
             publisher=self.publisher,
+            publish_info=self.publish_info,
             config=config,
         )
 

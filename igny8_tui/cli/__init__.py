@@ -9,6 +9,7 @@ from igny8_tui.cli import (
     config_commands,
     db_commands,
     host_commands,
+    publish_commands,
     run_commands,
     workspace_commands,
 )
@@ -37,7 +38,14 @@ def cli(ctx: click.Context, debug: bool) -> None:
             click.echo(ctx.get_help())
 
 
-for module in (host_commands, workspace_commands, run_commands, config_commands, db_commands):
+for module in (
+    host_commands,
+    workspace_commands,
+    run_commands,
+    config_commands,
+    publish_commands,
+    db_commands,
+):
     for each in module.COMMANDS:
         cli.add_command(each)
 

@@ -32,6 +32,8 @@ from igny8_tui.schemas import (
     ImportReport,
     LogEntry,
     PipelineOverview,
+    PublishCheck,
+    PublishTargetInfo,
     RunNowResult,
     RunProgress,
     RunSummary,
@@ -256,3 +258,24 @@ def _db_upgrade(data: SchemaUpgrade) -> str:
     start = data.from_revision or _NO_REVISION["legacy"]
     backup = f"\nbackup: {data.backup}" if data.backup else ""
     return f"upgraded {data.database}: schema revision {start} → {data.to_revision}{backup}"
+
+
+@render.register
+def _publish_target(info: PublishTargetInfo) -> str:
+    if info.kind == "folder":
+        return f"site {info.site_name}: publishes to the folder {info.folder}"
+    extras = [f"status {info.status}"]
+    if info.drip_minutes:
+        extras.append(f"drip every {info.drip_minutes} min")
+    extras.append("category from cluster" if info.category_from_cluster else "no category")
+    extras.append("tags from keywords" if info.tags_from_keywords else "no tags")
+    password = "password stored" if info.password_stored else "NO password stored"
+    return (
+        f"site {info.site_name}: publishes to WordPress at {info.url} as {info.user}"
+        f" ({password})\n" + " · ".join(extras)
+    )
+
+
+@render.register
+def _publish_check(check: PublishCheck) -> str:
+    return f"OK · {check.where}: {check.detail}"

@@ -6,6 +6,7 @@ import re
 from pathlib import Path
 
 from igny8_tui.atomic_files import write_atomic
+from igny8_tui.errors import InvalidInputError
 from igny8_tui.publish.markdown import INDEX_FILE_NAME, render_article
 from igny8_tui.publish.target import ArticleToPublish, PublishError, PublishResult
 
@@ -51,6 +52,20 @@ class FolderTarget:
 
     def site_folder(self, site_slug: str) -> Path:
         return self.root / safe_path_component(site_slug, "site slug")
+
+
+def check_folder(folder: Path) -> str:
+    """One line saying the folder takes files, or InvalidInputError saying why it does not."""
+    probe = folder / ".igny8-write-check"
+    try:
+        write_atomic(probe, b"", site="published", mode=PUBLISHED_FILE_MODE)
+        probe.unlink()
+    except OSError as exc:
+        raise InvalidInputError(
+            f"cannot write to {folder} ({exc.strerror}): make it writable by this user, or "
+            "choose another with `igny8 publish set --site S folder --dir PATH`"
+        ) from None
+    return f"articles are written to {folder}/<site>/<slug>/index.md"
 
 
 def safe_path_component(value: str, what: str) -> str:

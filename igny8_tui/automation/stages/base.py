@@ -19,7 +19,7 @@ from igny8_tui.ai.provider import Provider
 from igny8_tui.automation.credits import Costs
 from igny8_tui.db.models import AutomationConfig, Base
 from igny8_tui.publish.target import PublishTarget
-from igny8_tui.schemas import StageResult
+from igny8_tui.schemas import PublishTargetInfo, StageResult
 from igny8_tui.settings import Settings
 
 # A column, or an ordering of one (`Keyword.volume.desc()`).
@@ -63,6 +63,8 @@ class StageContext:
     provider: Provider
     publisher: PublishTarget
     config: AutomationConfig
+    # Where stage 7 publishes: the post status and drip of a remote target.
+    publish_info: PublishTargetInfo | None = None
 
 
 @dataclass

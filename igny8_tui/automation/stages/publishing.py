@@ -2,18 +2,35 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any, ClassVar, cast
+from typing import Any, ClassVar, Literal, cast
 
-from sqlalchemy import ColumnElement, and_, exists, select
+from sqlalchemy import ColumnElement, and_, exists, func, select
 from sqlalchemy.orm import Session
 
 from igny8_tui.automation.stages.base import Applied, Stage, Unit
 from igny8_tui.automation.stages.images import ImageKind
-from igny8_tui.constants import PUBLISH_BATCH_SIZE
-from igny8_tui.db.models import AutomationConfig, Content, ContentIdea, Image, Task, utcnow
+from igny8_tui.constants import ALT_TEXT_MAX_CHARS, PUBLISH_BATCH_SIZE
+from igny8_tui.db.models import (
+    AutomationConfig,
+    Cluster,
+    Content,
+    ContentIdea,
+    Image,
+    Task,
+    utcnow,
+)
 from igny8_tui.publish.target import ArticleImage, ArticleToPublish, PublishResult
 from igny8_tui.schemas import StageResult
+
+
+def alt_text(prompt: str) -> str:
+    """An image's alt text: its prompt on one line, cut at a word within ALT_TEXT_MAX_CHARS."""
+    text = " ".join(prompt.split())
+    if len(text) <= ALT_TEXT_MAX_CHARS:
+        return text
+    return text[: ALT_TEXT_MAX_CHARS + 1].rsplit(" ", 1)[0].rstrip(" ,;:")
 
 
 def publishes_without_images(config: AutomationConfig) -> bool:
@@ -61,14 +78,16 @@ class PublishingStage(Stage):
         self, session: Session, batch_room: int, exclude: frozenset[int] = frozenset()
     ) -> Unit | None:
         row = session.execute(
-            self.pending_units(Content, ContentIdea.target_keywords, exclude=exclude)
+            self.pending_units(Content, ContentIdea.target_keywords, Cluster.name, exclude=exclude)
             .join(Task, Task.id == Content.task_id)
             .join(ContentIdea, ContentIdea.id == Task.idea_id)
+            .join(Cluster, Cluster.id == ContentIdea.cluster_id)
             .limit(1)
         ).first()
         if row is None:
             return None
-        content, keywords = row
+        content, keywords, cluster_name = row
+        status, scheduled_at = self._post_status(session)
         images = session.scalars(
             select(Image)
             .where(Image.content_id == content.id, Image.status == "generated")
@@ -89,10 +108,14 @@ class PublishingStage(Stage):
                     kind=cast(ImageKind, i.kind),
                     position=i.position,
                     path=Path(i.file_path or ""),
-                    alt=i.prompt[:120],
+                    alt=alt_text(i.prompt),
+                    image_id=i.id,
                 )
                 for i in images
             ],
+            cluster_name=cluster_name,
+            status=status,
+            scheduled_at=scheduled_at,
         )
         return Unit(
             key=f"publish:{content.id}",
@@ -103,6 +126,25 @@ class PublishingStage(Stage):
             payload=article,
         )
 
+    def _post_status(
+        self, session: Session
+    ) -> tuple[Literal["publish", "draft", "future"], datetime | None]:
+        """The post status the site's target asks for; with a drip, `future` at N minutes after
+        the site's last scheduled post (or after now)."""
+        info = self.ctx.publish_info
+        if info is None or info.kind != "wordpress":
+            return "publish", None
+        if info.status == "draft" or not info.drip_minutes:
+            return info.status, None
+        now = utcnow()
+        last = session.scalar(
+            select(func.max(Content.scheduled_at)).where(
+                Content.site_id == self.ctx.site_id, Content.remote_status == "future"
+            )
+        )
+        after = max(now, last.replace(tzinfo=UTC)) if last is not None else now
+        return "future", after + timedelta(minutes=info.drip_minutes)
+
     def call(self, unit: Unit) -> PublishResult:
         return self.ctx.publisher.publish(unit.payload)
 
@@ -111,9 +153,19 @@ class PublishingStage(Stage):
         content = session.get(Content, unit.payload.content_id)
         if content is None or content.status != "draft":
             return None
+        article: ArticleToPublish = unit.payload
         content.status = "published"
         content.published_path = published.location
-        content.published_at = unit.payload.published_at
+        content.published_at = article.published_at
+        content.publish_target = self.ctx.publisher.name
+        if published.remote_id is not None:
+            content.remote_id, content.remote_url = published.remote_id, published.location
+            content.remote_status = published.remote_status
+            content.scheduled_at = article.scheduled_at
+        for media in published.media:
+            image = session.get(Image, media.image_id)
+            if image is not None:
+                image.remote_media_id, image.remote_url = media.media_id, media.url
         return Applied(
             counters={"ready_for_review": 1, "published": 1},
             message=f"published {content.title!r} → {self._shown(published.location)}",

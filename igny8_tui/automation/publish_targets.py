@@ -1,0 +1,161 @@
+"""Where each site publishes: its target's settings (in the database), its password (in the
+secrets file), and the `PublishTarget` stage 7 publishes through."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from pydantic import SecretStr, ValidationError
+from sqlalchemy.orm import Session
+
+from igny8_tui.db.engine import Database
+from igny8_tui.db.models import PublishTargetConfig, Site
+from igny8_tui.errors import InvalidInputError, NotFoundError, first_validation_error
+from igny8_tui.publish.folder import FolderTarget
+from igny8_tui.publish.secrets import SecretStore
+from igny8_tui.publish.target import PublishTarget
+from igny8_tui.schemas import (
+    FolderTargetSettings,
+    PostStatus,
+    PublishKind,
+    PublishTargetInfo,
+    WordPressTargetSettings,
+)
+from igny8_tui.settings import Settings
+
+# Builds the remote target for a site's WordPress settings and password (publish/wordpress.py).
+WordPressFactory = Callable[[WordPressTargetSettings, SecretStr], PublishTarget]
+
+
+class PublishTargets:
+    """Each site's publish target: read, set, and built for stage 7."""
+
+    def __init__(self, db: Database, settings: Settings) -> None:
+        self.db = db
+        self.settings = settings
+        self.secrets = SecretStore(settings.home)
+
+    def info(self, site_id: int) -> PublishTargetInfo:
+        with self.db.read() as session:
+            site, row = _site_and_row(session, site_id)
+            return self._info(site, row)
+
+    def set_folder(self, site_id: int, folder_dir: Path | None) -> PublishTargetInfo:
+        """Publish to Markdown bundles in `folder_dir` (default: <home>/published)."""
+        if folder_dir is not None:
+            folder_dir = folder_dir.expanduser().absolute()
+            if folder_dir.exists() and not folder_dir.is_dir():
+                raise InvalidInputError(f"--dir {folder_dir}: not a directory")
+        target = FolderTargetSettings(folder_dir=str(folder_dir) if folder_dir else None)
+        with self.db.write() as session:
+            site, row = _site_and_row(session, site_id)
+            row = row or _new_row(session, site_id)
+            row.kind, row.folder_dir = target.kind, target.folder_dir
+            row.url = row.username = None
+            info = self._info(site, row)
+        self.secrets.forget(site_id)
+        return info
+
+    def set_wordpress(
+        self, site_id: int, target: WordPressTargetSettings, password: SecretStr
+    ) -> PublishTargetInfo:
+        """Store a WordPress target the caller has checked; its password goes to the secrets
+        file, first, so a stored target always has its password."""
+        self.secrets.set_wordpress_password(site_id, password)
+        with self.db.write() as session:
+            site, row = _site_and_row(session, site_id)
+            row = row or _new_row(session, site_id)
+            row.kind, row.folder_dir = target.kind, None
+            row.url, row.username = target.url, target.user
+            row.post_status, row.drip_minutes = target.status, target.drip_minutes
+            row.category_from_cluster = target.category_from_cluster
+            row.tags_from_keywords = target.tags_from_keywords
+            return self._info(site, row)
+
+    def wordpress_settings(self, site_id: int) -> tuple[WordPressTargetSettings, SecretStr]:
+        """The site's WordPress target and its password, for a check or stage 7."""
+        info = self.info(site_id)
+        if info.kind != "wordpress" or info.url is None or info.user is None:
+            raise InvalidInputError(
+                f"site {info.site_name!r} publishes to a folder; set a WordPress target with "
+                "`igny8 publish set --site S wordpress --url URL --user USER`"
+            )
+        password = self.secrets.wordpress_password(site_id)
+        if password is None:
+            raise InvalidInputError(
+                f"no application password is stored for site {info.site_name!r}; set the target "
+                "again with `igny8 publish set`"
+            )
+        return (
+            WordPressTargetSettings(
+                url=info.url,
+                user=info.user,
+                status=info.status,
+                drip_minutes=info.drip_minutes,
+                category_from_cluster=info.category_from_cluster,
+                tags_from_keywords=info.tags_from_keywords,
+            ),
+            password,
+        )
+
+    def target(
+        self, site_id: int, wordpress: WordPressFactory
+    ) -> tuple[PublishTarget, PublishTargetInfo]:
+        """The PublishTarget stage 7 uses for this site, and its settings."""
+        info = self.info(site_id)
+        if info.kind == "wordpress":
+            return wordpress(*self.wordpress_settings(site_id)), info
+        return FolderTarget(Path(info.folder or self.settings.publish_dir)), info
+
+    def _info(self, site: Site, row: PublishTargetConfig | None) -> PublishTargetInfo:
+        kind: PublishKind = "wordpress" if row is not None and row.kind == "wordpress" else "folder"
+        folder = None
+        if kind == "folder":
+            folder = (row.folder_dir if row else None) or str(self.settings.publish_dir)
+        status: PostStatus = (
+            "draft" if row is not None and row.post_status == "draft" else "publish"
+        )
+        return PublishTargetInfo(
+            site_id=site.id,
+            site_name=site.name,
+            kind=kind,
+            folder=folder,
+            url=row.url if row else None,
+            user=row.username if row else None,
+            status=status,
+            drip_minutes=row.drip_minutes if row else 0,
+            category_from_cluster=row.category_from_cluster if row else True,
+            tags_from_keywords=row.tags_from_keywords if row else True,
+            password_stored=kind == "wordpress"
+            and self.secrets.wordpress_password(site.id) is not None,
+        )
+
+
+def wordpress_settings_from(fields: dict[str, object]) -> WordPressTargetSettings:
+    """The operator's WordPress settings, or one line naming the field that is wrong."""
+    try:
+        return WordPressTargetSettings.model_validate(fields)
+    except ValidationError as exc:
+        field, message = first_validation_error(exc)
+        raise InvalidInputError(f"--{field.replace('_', '-')}: {message}") from None
+
+
+def _site_and_row(session: Session, site_id: int) -> tuple[Site, PublishTargetConfig | None]:
+    site = session.get(Site, site_id)
+    if site is None:
+        raise NotFoundError(f"no site {site_id}")
+    return site, session.get(PublishTargetConfig, site_id)
+
+
+def _new_row(session: Session, site_id: int) -> PublishTargetConfig:
+    row = PublishTargetConfig(
+        site_id=site_id,
+        kind="folder",
+        post_status="publish",
+        drip_minutes=0,
+        category_from_cluster=True,
+        tags_from_keywords=True,
+    )
+    session.add(row)
+    return row
