@@ -226,6 +226,34 @@ def test_a_post_with_the_slug_not_made_by_igny8_fails_the_item(
     assert [post["id"] for post in site.posts()] == [theirs["id"]]
 
 
+class HidePostsFromLookUps(httpx.BaseTransport):
+    """A post made by someone else between our look-up and our create: the look-up sees none."""
+
+    def __init__(self) -> None:
+        self._inner = httpx.HTTPTransport()
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        if (request.method, request.url.path) == ("GET", "/wp-json/wp/v2/posts"):
+            return httpx.Response(200, json=[])
+        return self._inner.handle_request(request)
+
+
+def test_a_slug_wordpress_changed_is_a_conflict_not_a_success(
+    wordpress_clean: WordPressSite, media_dir: Path
+) -> None:
+    site = wordpress_clean
+    site.request("POST", "/wp/v2/posts", json={"title": "Mine", "slug": "raised-beds-7"})
+
+    with pytest.raises(PublishError) as failure:
+        target_for(site, transport=HidePostsFromLookUps()).publish(an_article(media_dir))
+
+    [ours] = [post for post in site.posts() if post["slug"] == "raised-beds-7-2"]
+    assert str(failure.value) == (
+        f"WordPress created post {ours['id']} on {site.url} with slug raised-beds-7-2 instead "
+        "of raised-beds-7: another post took that slug"
+    )
+
+
 def test_a_draft_stays_a_draft_and_a_future_post_is_scheduled_at_its_time(
     wordpress_clean: WordPressSite, media_dir: Path
 ) -> None:
