@@ -7,7 +7,6 @@ from __future__ import annotations
 import base64
 import io
 import json
-import random
 import threading
 import time
 from typing import Any, TypeVar
@@ -16,7 +15,6 @@ import httpx
 from PIL import Image as PILImage
 from pydantic import BaseModel, ValidationError
 from pydantic.json_schema import JsonSchemaValue
-from tenacity import RetryCallState, Retrying, retry_if_exception_type, stop_after_attempt
 
 from igny8_tui.ai.outputs import (
     ArticleDraft,
@@ -36,13 +34,12 @@ from igny8_tui.ai.outputs import (
 from igny8_tui.ai.prompts import Template, load_templates
 from igny8_tui.ai.provider import ProviderError, ProviderFatalError
 from igny8_tui.errors import first_validation_error
+from igny8_tui.http_retry import BACKOFF_BASE_S, RetryableError, retry_after_s, with_retries
 from igny8_tui.redaction import redacted_url
 from igny8_tui.settings import Settings
 
 Reply = TypeVar("Reply", bound=BaseModel)
 RETRYABLE_STATUS = frozenset({408, 409, 429})
-BACKOFF_BASE_S = 0.5
-BACKOFF_MAX_S = 8.0
 IMAGE_SIZES = {"featured": "1536x1024", "in_article": "1024x1024"}
 # Pillow's name for each image format the images endpoint may return.
 _MIME_TYPES: dict[str, ImageMimeType] = {"PNG": "image/png", "JPEG": "image/jpeg"}
@@ -63,14 +60,6 @@ _KEPT_SCHEMA_KEYS = {
     "$defs",
     "description",
 }
-
-
-class RetryableError(Exception):
-    """A failure worth another attempt: 408/409/429/5xx, a timeout, a dropped connection."""
-
-    def __init__(self, message: str, retry_after_s: float | None = None) -> None:
-        super().__init__(message)
-        self.retry_after_s = retry_after_s
 
 
 class InvalidReply(Exception):
@@ -129,14 +118,6 @@ def _strict_node(node: object) -> object:
     return node
 
 
-def _retry_after(response: httpx.Response) -> float | None:
-    value = response.headers.get("retry-after")
-    try:
-        return max(float(value), 0.0) if value is not None else None
-    except ValueError:
-        return None
-
-
 def _error_message(response: httpx.Response) -> str:
     try:
         return str(response.json()["error"]["message"])
@@ -169,22 +150,9 @@ class OpenAICompatibleProvider:
 
     # ----- HTTP with retries -----
 
-    def _wait_s(self, state: RetryCallState) -> float:
-        error = state.outcome.exception() if state.outcome else None
-        if isinstance(error, RetryableError) and error.retry_after_s is not None:
-            return error.retry_after_s
-        backoff = min(BACKOFF_BASE_S * 2.0 ** (state.attempt_number - 1), BACKOFF_MAX_S)
-        return backoff * (0.5 + random.random() / 2)
-
     def _post(self, path: str, body: dict[str, Any]) -> httpx.Response:
-        retrying = Retrying(
-            stop=stop_after_attempt(self.settings.ai_max_retries + 1),
-            wait=self._wait_s,
-            retry=retry_if_exception_type(RetryableError),
-            reraise=True,
-        )
         try:
-            return retrying(self._post_once, path, body)
+            return with_retries(self.settings.ai_max_retries + 1, self._post_once, path, body)
         except RetryableError as exc:
             attempts = self.settings.ai_max_retries + 1
             raise ProviderError(f"{exc} (gave up after {attempts} attempts)") from None
@@ -199,7 +167,7 @@ class OpenAICompatibleProvider:
             raise RetryableError(f"connection failed: {type(exc).__name__}") from None
         status = response.status_code
         if status in RETRYABLE_STATUS or status >= 500:
-            retry_after = _retry_after(response)
+            retry_after = retry_after_s(response)
             if status == 429:
                 self.gate.slow_down(retry_after if retry_after is not None else BACKOFF_BASE_S)
             raise RetryableError(f"HTTP {status}: {_error_message(response)}", retry_after)

@@ -10,7 +10,6 @@ to a create the site did carry out.
 from __future__ import annotations
 
 import html as html_lib
-import random
 from collections.abc import Callable
 from datetime import UTC, datetime
 from operator import attrgetter
@@ -20,9 +19,9 @@ from urllib.parse import unquote, urlsplit
 import httpx
 import nh3
 from pydantic import BaseModel, SecretStr
-from tenacity import RetryCallState, Retrying, retry_if_exception_type, stop_after_attempt
 
 from igny8_tui.content_html import ALLOWED_ATTRIBUTES, ALLOWED_TAGS
+from igny8_tui.http_retry import RetryableError, retry_after_s, with_retries
 from igny8_tui.publish.markdown import anchor_offset, image_anchors
 from igny8_tui.publish.target import (
     ArticleImage,
@@ -36,9 +35,6 @@ from igny8_tui.redaction import redacted_url
 
 T = TypeVar("T")
 MAX_ATTEMPTS = 4
-BACKOFF_BASE_S = 0.5
-BACKOFF_MAX_S = 8.0
-RETRY_AFTER_MAX_S = 30.0
 # WordPress answers these with 500, but a retry fails the same way (uploads not writable, a
 # file type it refuses): the item fails instead.
 _FINAL_SERVER_ERROR_PREFIX = "rest_upload_"
@@ -62,14 +58,6 @@ class WordPressAccount(BaseModel):
     roles: list[str]
     can_publish: bool
     can_upload: bool
-
-
-class RetryableError(Exception):
-    """A failure worth another attempt: 429, 5xx, a timeout, a dropped connection."""
-
-    def __init__(self, message: str, retry_after_s: float | None = None) -> None:
-        super().__init__(message)
-        self.retry_after_s = retry_after_s
 
 
 class WordPressRequestError(PublishError):
@@ -400,14 +388,8 @@ class WordPressTarget:
 
     def _call(self, step: Callable[..., T], *args: Any) -> T:
         """Run one step (a look-up and the create it may lead to) with retries."""
-        retrying = Retrying(
-            stop=stop_after_attempt(MAX_ATTEMPTS),
-            wait=_wait_s,
-            retry=retry_if_exception_type(RetryableError),
-            reraise=True,
-        )
         try:
-            return retrying(step, *args)
+            return with_retries(MAX_ATTEMPTS, step, *args)
         except RetryableError as exc:
             raise PublishError(f"{exc} (gave up after {MAX_ATTEMPTS} attempts)") from None
 
@@ -431,7 +413,7 @@ class WordPressTarget:
         code, message, data = _wordpress_error(response)
         said = f"HTTP {status} {code}: {message}" if code else f"HTTP {status}: {message}"
         if status == 429 or (status >= 500 and not code.startswith(_FINAL_SERVER_ERROR_PREFIX)):
-            raise RetryableError(f"{where} answered {said}", _retry_after(response))
+            raise RetryableError(f"{where} answered {said}", retry_after_s(response))
         if status == 401:
             raise self._refused(status, code, message)
         if status == 403:
@@ -455,22 +437,6 @@ class WordPressTarget:
                 f"{self._shown_url} answered {response.request.url.path} with something other "
                 "than JSON: is it a WordPress site?"
             ) from None
-
-
-def _wait_s(state: RetryCallState) -> float:
-    error = state.outcome.exception() if state.outcome else None
-    if isinstance(error, RetryableError) and error.retry_after_s is not None:
-        return min(error.retry_after_s, RETRY_AFTER_MAX_S)
-    backoff = min(BACKOFF_BASE_S * 2.0 ** (state.attempt_number - 1), BACKOFF_MAX_S)
-    return backoff * (0.5 + random.random() / 2)
-
-
-def _retry_after(response: httpx.Response) -> float | None:
-    value = response.headers.get("retry-after")
-    try:
-        return max(float(value), 0.0) if value is not None else None
-    except ValueError:
-        return None
 
 
 def _wordpress_error(response: httpx.Response) -> tuple[str, str, dict[str, Any]]:
