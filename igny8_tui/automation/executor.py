@@ -133,9 +133,12 @@ class RunExecutor:
         try:
             with LeaseKeeper(self.db, self.lease_):
                 self.publisher = self._publisher()
-                if self.recovered_from is not None:
-                    self._remove_temp_files(self.recovered_from)
-                return self._run_stages()
+                try:
+                    if self.recovered_from is not None:
+                        self._remove_temp_files(self.recovered_from)
+                    return self._run_stages()
+                finally:
+                    self.publisher.close()
         except LeaseLostError:
             return RunOutcome.LOST
         except Exception as exc:

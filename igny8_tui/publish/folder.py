@@ -53,6 +53,9 @@ class FolderTarget:
     def site_folder(self, site_slug: str) -> Path:
         return self.root / safe_path_component(site_slug, "site slug")
 
+    def close(self) -> None:
+        """Nothing to let go of: every write is finished when `publish` returns."""
+
 
 def check_folder(folder: Path) -> str:
     """One line saying the folder takes files, or InvalidInputError saying why it does not."""

@@ -71,6 +71,10 @@ class PublishTarget(Protocol):
         """The folder on this machine the site's articles are written to; None if remote."""
         ...
 
+    def close(self) -> None:
+        """Let go of connections; the run is done with this target."""
+        ...
+
 
 class PublishError(Exception):
     """A publish that failed for a reason the operator can fix; the message says how."""

@@ -5,13 +5,17 @@ from __future__ import annotations
 
 import itertools
 import json
+import signal
 import stat
 import subprocess
 from datetime import datetime, timedelta
 from pathlib import Path
 
+from sqlalchemy import func, select
+
+from igny8_tui.db.models import Content
 from igny8_tui.runtime import Runtime
-from tests.conftest import demo_site, invoke_igny8, run_igny8
+from tests.conftest import demo_site, invoke_igny8, run_igny8, start_igny8, wait_until
 from tests.wordpress_site import WordPressSite
 
 SITE = "green-thumb"
@@ -157,3 +161,67 @@ def test_drip_publishing_schedules_posts_apart_after_the_last_scheduled_one(
     times = [datetime.fromisoformat(post["date_gmt"]) for post in posts]
     gaps = {later - earlier for earlier, later in itertools.pairwise(times)}
     assert gaps == {timedelta(minutes=60)}
+
+
+def _published(runtime: Runtime) -> int:
+    with runtime.db.read() as session:
+        return int(
+            session.scalar(
+                select(func.count()).select_from(Content).where(Content.status == "published")
+            )
+            or 0
+        )
+
+
+def test_a_host_killed_while_publishing_to_wordpress_leaves_one_post_per_article(
+    home: Path, runtime: Runtime, wordpress_clean: WordPressSite
+) -> None:
+    wp = wordpress_clean
+    _small_site(runtime)
+    assert _set_wordpress(home, wp).returncode == 0
+    first = start_igny8(home, "run", "--site", SITE, IGNY8_LEASE_TTL_S="600")
+    try:
+        wait_until(lambda: _published(runtime) >= 2, timeout_s=180, what="two posts published")
+    finally:
+        first.send_signal(signal.SIGKILL)
+        first.wait()
+    # The next host recovers the run at once (its holder is gone from this machine).
+    again = run_igny8(home, "run", "--site", SITE)
+    assert again.returncode == 0, again.stderr
+    assert _published(runtime) == ARTICLES
+    assert len(wp.posts()) == ARTICLES and len(wp.media()) == IMAGES
+    assert len({post["slug"] for post in wp.posts()}) == ARTICLES
+
+
+def test_an_unwritable_uploads_directory_fails_each_article_on_its_own(
+    home: Path, runtime: Runtime, wordpress_clean: WordPressSite
+) -> None:
+    wp = wordpress_clean
+    _small_site(runtime)
+    assert _set_wordpress(home, wp).returncode == 0
+    with wp.uploads_unwritable():
+        ran = run_igny8(home, "run", "--site", SITE)
+    # Each article was tried and failed with WordPress's reason; with every item of the stage
+    # failed, the run ends failed (as any stage does), naming it in one line.
+    assert ran.returncode == 1, ran.stderr
+    assert "Traceback" not in ran.stderr
+    assert "rest_upload_sideload_error" in ran.stderr.strip().splitlines()[-1]
+    assert _published(runtime) == 0 and wp.posts() == []
+    logs = run_igny8(home, "logs", "--site", SITE, "--lines", "1000").stdout
+    assert logs.count("ERROR s7 approved") == ARTICLES
+
+
+def test_a_password_refused_during_a_run_pauses_it_for_the_operator(
+    home: Path, runtime: Runtime, wordpress_clean: WordPressSite
+) -> None:
+    wp = wordpress_clean
+    _small_site(runtime)
+    assert _set_wordpress(home, wp).returncode == 0
+    secrets = home / "secrets.json"
+    secrets.write_text(secrets.read_text().replace(wp.app_password, "wxyz wxyz wxyz wxyz"))
+    ran = run_igny8(home, "run", "--site", SITE)
+    assert ran.returncode == 3, ran.stderr
+    last = ran.stderr.strip().splitlines()[-1]
+    assert "application password" in last and "wxyz" not in last
+    status = json.loads(run_igny8(home, "status", "--site", SITE, "--json").stdout)["run"]
+    assert status["status"] == "paused" and status["pause_cause"] == "credentials"
