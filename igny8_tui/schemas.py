@@ -343,6 +343,7 @@ class SiteState(_Payload):
     site: SiteInfo
     run: RunSummary | None
     overview: PipelineOverview
+    target: str = "folder"  # where it publishes: `folder`, or `WordPress <host>`
 
 
 class DashboardSnapshot(_Payload):

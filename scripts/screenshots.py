@@ -15,7 +15,22 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from tests.dashboard_states import StateCache, settled  # noqa: E402
+from pydantic import SecretStr  # noqa: E402
+
+from igny8_tui.runtime import Runtime  # noqa: E402
+from igny8_tui.schemas import WordPressTargetSettings  # noqa: E402
+from tests.dashboard_states import StateCache, open_app, settled  # noqa: E402
+
+
+def publish_to_wordpress(home: Path) -> None:
+    """The site set to publish to a WordPress site, stored as `igny8 publish set` stores it
+    once its check has passed (no WordPress answers here)."""
+    runtime = Runtime.load(home, None, actor="screenshots")
+    target = WordPressTargetSettings(
+        url="https://blog.green-thumb.example", user="editor", drip_minutes=90
+    )
+    runtime.publish_targets.set_wordpress(1, target, SecretStr("not shown anywhere"))
+    runtime.close()
 
 # At 80x24 the log is followed again once the screen has settled: see FOLLOW_AGAIN in
 # tests/functional/test_tui_snapshots.py.
@@ -29,6 +44,7 @@ SHOTS = [
     ("history", "completed", (120, 40), ("h",)),
     ("run-detail", "completed", (120, 40), ("h", "enter")),
     ("config", "idle", (120, 40), ("e",)),
+    ("config-wordpress", "idle", (120, 40), ("e",)),
     ("estimate", "idle", (120, 40), ("dollar_sign",)),
     ("help", "idle", (120, 40), ("question_mark",)),
 ]
@@ -38,7 +54,10 @@ async def shoot(
     states: StateCache, name: str, state: str, size: tuple[int, int], keys: tuple[str, ...]
 ) -> None:
     with tempfile.TemporaryDirectory() as home:
-        app = states.app(Path(home) / "home", state)
+        copy = states.copy_into(Path(home) / "home", state)
+        if name == "config-wordpress":
+            publish_to_wordpress(copy)
+        app = open_app(copy)
         async with app.run_test(size=size) as pilot:
             await settled(*keys)(pilot)
             app.save_screenshot(f"{name}.svg", path=str(ROOT / "screenshots"))

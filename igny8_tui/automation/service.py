@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -37,6 +39,7 @@ from igny8_tui.db.models import (
     AutomationConfig,
     AutomationRun,
     Keyword,
+    PublishTargetConfig,
     Site,
     utcnow,
 )
@@ -307,6 +310,7 @@ class AutomationService:
                         ),
                         run=run_summary(run) if run else None,
                         overview=pipeline_overview(site.id, pending, config),
+                        target=_target_label(session.get(PublishTargetConfig, site.id)),
                     )
                 )
             return states
@@ -422,3 +426,10 @@ def _raise_if_active(session: Session, site_id: int) -> None:
     active = active_run(session, site_id)
     if active is not None:
         raise AlreadyRunningError(site_row(session, site_id).name, active.id, active.status)
+
+
+def _target_label(row: PublishTargetConfig | None) -> str:
+    """Where a site publishes, in two words: `folder`, or `WordPress <host>`."""
+    if row is None or row.kind != "wordpress" or not row.url:
+        return "folder"
+    return f"WordPress {urlsplit(row.url).hostname or row.url}"

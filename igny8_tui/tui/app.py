@@ -324,7 +324,9 @@ class Igny8App(App[None]):
 
     @work(thread=True, group="config", exclusive=True, exit_on_error=False)
     def _load_config(self, site_id: int) -> None:
-        self.post_message(ConfigLoaded(site_id, self.runtime.service.config(site_id)))
+        config = self.runtime.service.config(site_id)
+        target = self.runtime.publish_targets.info(site_id)
+        self.post_message(ConfigLoaded(site_id, config, target))
 
     def on_config_loaded(self, message: ConfigLoaded) -> None:
         from igny8_tui.tui.screens.config_form import ConfigScreen
@@ -333,7 +335,9 @@ class Igny8App(App[None]):
             return  # the operator switched site, or opened another screen, meanwhile
 
         self.push_screen(
-            ConfigScreen(self.runtime, message.site_id, self.site_name, message.config),
+            ConfigScreen(
+                self.runtime, message.site_id, self.site_name, message.config, message.target
+            ),
             self._config_closed,
         )
 

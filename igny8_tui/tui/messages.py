@@ -5,7 +5,7 @@ from __future__ import annotations
 from textual.message import Message
 from textual.notifications import SeverityLevel
 
-from igny8_tui.schemas import ConfigPayload, DashboardSnapshot, RunOutcome
+from igny8_tui.schemas import ConfigPayload, DashboardSnapshot, PublishTargetInfo, RunOutcome
 
 
 class DashboardRefreshed(Message):
@@ -45,7 +45,8 @@ class HostFailed(Message):
 class ConfigLoaded(Message):
     """A site's config, read off the UI thread, for the config form."""
 
-    def __init__(self, site_id: int, config: ConfigPayload) -> None:
+    def __init__(self, site_id: int, config: ConfigPayload, target: PublishTargetInfo) -> None:
         super().__init__()
         self.site_id = site_id
         self.config = config
+        self.target = target

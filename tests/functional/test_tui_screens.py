@@ -8,6 +8,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+from pydantic import SecretStr
 from textual.app import App
 from textual.notifications import SeverityLevel
 from textual.screen import Screen
@@ -16,7 +17,7 @@ from textual.widgets import DataTable, Input, Label, OptionList, RichLog, Static
 from igny8_tui.automation.scheduler import DueRunStarter
 from igny8_tui.db.models import utcnow
 from igny8_tui.runtime import Runtime
-from igny8_tui.schemas import ConfigUpdate
+from igny8_tui.schemas import ConfigUpdate, WordPressTargetSettings
 from igny8_tui.tui import screens
 from igny8_tui.tui.screens.config_form import ConfigScreen
 from igny8_tui.tui.screens.confirm import ConfirmScreen
@@ -61,7 +62,13 @@ def completed_run(runtime: Runtime, site_id: int) -> int:
 
 def config_screen(runtime: Runtime, site_id: int) -> ConfigScreen:
     """The form as the dashboard opens it: with the config it read off the UI thread."""
-    return ConfigScreen(runtime, site_id, "green-thumb", runtime.service.config(site_id))
+    return ConfigScreen(
+        runtime,
+        site_id,
+        "green-thumb",
+        runtime.service.config(site_id),
+        runtime.publish_targets.info(site_id),
+    )
 
 
 def cell_text(table: DataTable[Any], row: str, column: int) -> str:
@@ -175,11 +182,38 @@ async def test_config_form_escape_leaves_without_saving(runtime: Runtime) -> Non
     assert runtime.service.config(site_id).stage_4_batch_size == 6
 
 
+async def test_config_form_shows_the_publish_target_and_checks_it_off_the_ui_thread(
+    runtime: Runtime, tmp_path: Path
+) -> None:
+    site_id = demo_site(runtime)
+    runtime.publish_targets.set_folder(site_id, tmp_path / "posts")
+    app = ScreenHost(lambda: config_screen(runtime, site_id))
+    async with app.run_test(size=(120, 40)) as pilot:
+        target = str(app.screen.query_one("#config-target", Static).content)
+        assert target == f"folder {tmp_path / 'posts'}"
+        await pilot.press("ctrl+t")
+        result = app.screen.query_one("#config-check-result", Static)
+        await until(pilot, lambda: str(result.content).startswith("✓"))
+        assert str(tmp_path / "posts") in str(result.content)
+        assert (tmp_path / "posts").is_dir()
+
+        (tmp_path / "posts").rmdir()
+        (tmp_path / "posts").write_text("not a folder")
+        await pilot.press("ctrl+t")
+        await until(pilot, lambda: str(result.content).startswith("✗"))
+        assert "cannot write to" in str(result.content) and result.has_class("-error")
+
+
 async def test_site_picker_shows_pending_work_and_returns_the_chosen_site(
     runtime: Runtime,
 ) -> None:
     first = demo_site(runtime)
     second = runtime.workspace.add_site("second").id
+    runtime.publish_targets.set_wordpress(
+        second,
+        WordPressTargetSettings(url="https://blog.second.example", user="editor"),
+        SecretStr("kept in the secrets file"),
+    )
     app = ScreenHost(lambda: SitePickerScreen(runtime, first))
     async with app.run_test(size=(80, 24)) as pilot:
         options = app.screen.query_one("#sites-list", OptionList)
@@ -188,6 +222,9 @@ async def test_site_picker_shows_pending_work_and_returns_the_chosen_site(
         row = options.get_option(str(first)).prompt.plain  # type: ignore[union-attr]
         assert "green-thumb" in row and "idle" in row
         assert "kw 150 · cl 0 · id 0 · tk 0 · ct 0 · im 0 · pub 0" in row
+        assert row.endswith("→ folder")
+        row = options.get_option(str(second)).prompt.plain  # type: ignore[union-attr]
+        assert row.endswith("→ WordPress blog.second.example")
         await pilot.press("down", "enter")
         assert app.result == second
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import time
+from pathlib import Path
 
 from pydantic import ValidationError
 from textual import on, work
@@ -17,7 +18,12 @@ from textual.widgets import Button, Footer, Input, Label, Select, Static, Switch
 from igny8_tui.errors import Igny8Error
 from igny8_tui.formatting import date_time
 from igny8_tui.runtime import STAGES, Runtime, stage_class
-from igny8_tui.schemas import ConfigPayload, ConfigUpdate, describe_config_error
+from igny8_tui.schemas import (
+    ConfigPayload,
+    ConfigUpdate,
+    PublishTargetInfo,
+    describe_config_error,
+)
 from igny8_tui.tui.messages import Notice
 
 FREQUENCIES = ("daily", "weekly", "monthly")
@@ -35,6 +41,31 @@ INPUT_FIELDS = ("scheduled_time", "timezone", *BATCH_FIELDS, *DELAY_FIELDS)
 
 class ConfigSaved(Message):
     """The form's changes are stored."""
+
+
+class TargetChecked(Message):
+    """The site's publish target was checked: the line to show."""
+
+    def __init__(self, text: str, ok: bool) -> None:
+        super().__init__()
+        self.text = text
+        self.ok = ok
+
+
+def target_summary(target: PublishTargetInfo, home: Path) -> str:
+    """Where a site publishes, in a line or two (never the password); a folder in the data
+    directory is named relative to it."""
+    if target.kind == "folder":
+        folder = Path(target.folder or "")
+        if folder.is_relative_to(home):
+            return f"folder {folder.relative_to(home)}/ in the data directory"
+        return f"folder {folder}"
+    parts = [f"WordPress {target.url} as {target.user}", f"status {target.status}"]
+    if target.drip_minutes:
+        parts.append(f"drip {target.drip_minutes} min")
+    if not target.password_stored:
+        parts.append("no password stored")
+    return " · ".join(parts)
 
 
 class _FormError(Exception):
@@ -79,18 +110,25 @@ class ConfigScreen(Screen[bool]):
 
     BINDINGS = [
         Binding("ctrl+s", "save", "Save", id="config.save", priority=True),
+        Binding("ctrl+t", "check_target", "Check target", id="config.check_target"),
         Binding("escape", "cancel", "Cancel", id="config.cancel"),
     ]
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (100, "-wide")]
 
     def __init__(
-        self, runtime: Runtime, site_id: int, site_name: str, current: ConfigPayload
+        self,
+        runtime: Runtime,
+        site_id: int,
+        site_name: str,
+        current: ConfigPayload,
+        target: PublishTargetInfo,
     ) -> None:
         super().__init__()
         self.runtime = runtime
         self.site_id = site_id
         self.site_name = site_name
         self.current = current
+        self.target = target
 
     def compose(self) -> ComposeResult:
         yield Static(
@@ -105,6 +143,7 @@ class ConfigScreen(Screen[bool]):
             with Vertical(classes="form-column"):
                 yield self._batch_section()
                 yield self._skip_section()
+                yield self._publish_section()
         with Horizontal(id="config-actions"):
             yield Static(id="config-error")
             yield Button("Save (^s)", variant="primary", id="config-save", compact=True)
@@ -171,6 +210,43 @@ class ConfigScreen(Screen[bool]):
     def _skip_section(self) -> Vertical:
         rows = [self._switch_row(field, _stage_hint(n)) for n, field in SKIP_BY_STAGE]
         return _section("Stages switched off", "config-skips", *rows)
+
+    def _publish_section(self) -> Vertical:
+        """Where the site publishes (set with `igny8 publish set`), and a check of it now."""
+        return _section(
+            "Publishing",
+            "config-publish",
+            Static(target_summary(self.target, self.runtime.settings.home), id="config-target"),
+            Horizontal(
+                Button("Check target (^t)", id="config-check", compact=True),
+                Static("", id="config-check-result"),
+                classes="form-row",
+            ),
+        )
+
+    def action_check_target(self) -> None:
+        self.query_one("#config-check-result", Static).update("checking…")
+        self._check_target()
+
+    @work(thread=True, group="config-check", exclusive=True, exit_on_error=False)
+    def _check_target(self) -> None:
+        """The same check as `igny8 publish test`, off the UI thread."""
+        try:
+            check = self.runtime.check_publish_target(self.site_id)
+        except Igny8Error as exc:
+            self.post_message(TargetChecked(f"✗ {exc}", ok=False))
+            return
+        self.post_message(TargetChecked(f"✓ {check.detail}", ok=True))
+
+    def on_target_checked(self, message: TargetChecked) -> None:
+        message.stop()
+        result = self.query_one("#config-check-result", Static)
+        result.update(message.text)
+        result.set_class(not message.ok, "-error")
+
+    @on(Button.Pressed, "#config-check")
+    def _check_pressed(self) -> None:
+        self.action_check_target()
 
     def on_mount(self) -> None:
         self.query_one("#enabled", Switch).focus()

@@ -84,7 +84,7 @@ class SitePickerScreen(ModalScreen[int | None]):
                 (f"{marker}{site.name:<{name_width}}", "bold"),
                 "  ",
                 (state, "$text-accent"),
-                f"\n  {pending}",
+                f"\n  {pending}  → {entry.target}",
             )
             options.append(Option(prompt, id=str(site.id)))
         return options
