@@ -28,8 +28,9 @@ def _small_site(runtime: Runtime) -> None:
 
 
 def _set_wordpress(
-    home: Path, wp: WordPressSite, *extra: str, password: str = ""
+    home: Path, wp: WordPressSite, *extra: str, password: str = "", user: str = ""
 ) -> subprocess.CompletedProcess[str]:
+    """`igny8 publish set ... wordpress` as the administrator, or `user` with `password`."""
     return run_igny8(
         home,
         "publish",
@@ -40,7 +41,7 @@ def _set_wordpress(
         "--url",
         wp.url,
         "--user",
-        wp.user,
+        user or wp.user,
         *extra,
         IGNY8_WP_APP_PASSWORD=password or wp.app_password,
     )
@@ -106,19 +107,7 @@ def test_a_refused_password_or_a_missing_capability_is_one_line_and_stores_nothi
     assert len(line.splitlines()) == 1 and "application password" in line
     assert "abcd efgh" not in line
     contributor = wp.user_with_role("contributor")
-    weak = run_igny8(
-        home,
-        "publish",
-        "set",
-        "--site",
-        SITE,
-        "wordpress",
-        "--url",
-        wp.url,
-        "--user",
-        contributor.login,
-        IGNY8_WP_APP_PASSWORD=contributor.app_password,
-    )
+    weak = _set_wordpress(home, wp, user=contributor.login, password=contributor.app_password)
     assert weak.returncode == 2
     assert "publish_posts" in weak.stderr and len(weak.stderr.strip().splitlines()) == 1
     shown = json.loads(invoke_igny8(home, "publish", "show", "--site", SITE, "--json").stdout)
