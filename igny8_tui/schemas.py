@@ -400,6 +400,61 @@ class ContentListing(BaseModel):
     words: int
     status: str
     published_path: str | None
+    # The workbench's columns (issue 11): the cluster, the images made and expected, and where
+    # the article is: an absolute path, or the post's URL on a WordPress target.
+    cluster: str | None = None
+    images_made: int = 0
+    images_expected: int = 0
+    location: str | None = None
+
+
+class ItemFailure(_Payload):
+    """Something of an article that failed: its task, or one of its images, with the reason."""
+
+    stage: int
+    item_id: int
+    what: str  # e.g. "task 12", "featured image 0"
+    reason: str
+
+
+class ArticleImageDetail(_Payload):
+    id: int
+    kind: str
+    position: int
+    status: str  # pending, generated, failed
+    prompt: str
+    file_path: str | None
+    remote_url: str | None
+    error: str | None
+
+
+class ArticleDetail(_Payload):
+    """One article, as `igny8 content show` and the items screen's detail show it."""
+
+    id: int
+    site_id: int
+    title: str
+    slug: str
+    status: str
+    cluster: str | None
+    keywords: list[str]
+    words: int
+    meta_title: str
+    meta_description: str
+    location: str | None
+    published_at: datetime | None
+    images: list[ArticleImageDetail]
+    failures: list[ItemFailure]
+    markdown: str  # the article's body as Markdown, as the folder target writes it
+
+
+class RetryReport(_Payload):
+    """`igny8 retry`: what was put back in its queue."""
+
+    site_id: int
+    stage: int | None
+    item_id: int | None
+    retried: list[ItemFailure]
 
 
 class CreditsReport(BaseModel):
