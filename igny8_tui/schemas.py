@@ -264,12 +264,25 @@ class RunMetrics(_Payload):
     duration_seconds: float
 
 
+class Reforecast(_Payload):
+    """What the rest of a run (stages 2-7) needs once stage 1 has made its real clusters, and
+    whether the balance covers it; `pause_stage` is where the credits would run out."""
+
+    rest_credits: float
+    required_credits: float
+    balance: float
+    pause_stage: int | None
+    warning: str | None
+
+
 class RunProgress(_Payload):
     run: RunInfo
     global_progress: GlobalProgress
     stages: list[StageProgress]
     metrics: RunMetrics
     initial_snapshot: dict[str, int]
+    # Set after stage 1 when the balance will not cover the rest of the run (with the numbers).
+    forecast_warning: str | None = None
 
 
 class LogEntry(_Payload):
@@ -292,6 +305,10 @@ class LogEvent(_Payload):
     created_at: datetime
 
 
+# Stage 1's forecast: a dry run of the offline clusterer, the site's runs, or the default model.
+ClustersBasis = Literal["dry run", "history", "model"]
+
+
 class StageEstimate(_Payload):
     number: int
     name: str
@@ -308,6 +325,7 @@ class Estimate(_Payload):
     balance: float
     sufficient: bool
     basis: Literal["defaults", "history"]
+    clusters_basis: ClustersBasis
 
 
 class NewSite(_Payload):

@@ -32,6 +32,7 @@ def publish_to_wordpress(home: Path) -> None:
     runtime.publish_targets.set_wordpress(1, target, SecretStr("not shown anywhere"))
     runtime.close()
 
+
 # At 80x24 the log is followed again once the screen has settled: see FOLLOW_AGAIN in
 # tests/functional/test_tui_snapshots.py.
 SHOTS = [

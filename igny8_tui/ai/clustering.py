@@ -271,3 +271,30 @@ def cluster_batch(
         _group(group, clusters[t] if t < len(clusters) else None)
         for t, group in sorted(members.items())
     ]
+
+
+def count_new_clusters(
+    queue: Sequence[KeywordInput], existing: Sequence[ExistingCluster], batch_size: int
+) -> int:
+    """How many new clusters stage 1 would make from `queue` (in stage order), batch after
+    batch as a run sends them, each batch seeing the clusters the earlier ones made. Exact for
+    this clusterer, which is deterministic; no stand-in for a remote AI."""
+    clusters = {c.id: list(c.keywords) for c in existing}
+    names = {c.id: c.name for c in existing}
+    next_id = max(clusters, default=0) + 1
+    created = 0
+    for start in range(0, len(queue), batch_size):
+        offered = [
+            ExistingCluster(id=i, name=names[i], keywords=texts)
+            for i, texts in clusters.items()
+            if texts
+        ]
+        for group in cluster_batch(queue[start : start + batch_size], offered):
+            texts = [k.text for k in group.keywords]
+            if group.existing_cluster_id is None:
+                clusters[next_id], names[next_id] = texts, group.name
+                next_id += 1
+                created += 1
+            else:
+                clusters[group.existing_cluster_id].extend(texts)
+    return created

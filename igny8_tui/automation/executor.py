@@ -17,12 +17,13 @@ from igny8_tui.ai.provider import Provider, ProviderError, ProviderFatalError
 from igny8_tui.atomic_files import remove_temp_files
 from igny8_tui.automation import credits, run_state
 from igny8_tui.automation.environment import environment_fault
-from igny8_tui.automation.forecast import ratios_for_site
+from igny8_tui.automation.forecast import ratios_for_site, reforecast_rest
 from igny8_tui.automation.lease import Lease, LeaseKeeper, fenced_run, release, try_claim
 from igny8_tui.automation.logger import AutomationLogger, LogListener
 from igny8_tui.automation.progress import compute_progress
 from igny8_tui.automation.run_state import save_stage_result
 from igny8_tui.automation.stages.base import Applied, PipelineRatios, Stage, StageContext, Unit
+from igny8_tui.automation.stages.clustering import ClusteringStage, Stage1Result
 from igny8_tui.automation.stages.images import site_media_dir
 from igny8_tui.automation.stages.registry import (
     LAST_STAGE,
@@ -205,7 +206,10 @@ class RunExecutor:
         with self.db.read() as session:
             site = session.get(Site, self.site_id)
             assert site is not None
-            self.ratios: PipelineRatios = ratios_for_site(session, site.id, self.settings)
+            config = session.scalars(
+                select(AutomationConfig).where(AutomationConfig.site_id == site.id)
+            ).one()
+            self.ratios: PipelineRatios = ratios_for_site(session, site.id, self.settings, config)
             run = session.get(AutomationRun, self.run_id)
             assert run is not None
             first_stage = run.current_stage
@@ -217,10 +221,38 @@ class RunExecutor:
             stop = self._run_stage(number)
             if stop is not None:
                 return stop.outcome
+            if number == ClusteringStage.number:
+                self._reforecast_after_stage_1()
             if number < LAST_STAGE and not self._between_stages():
                 return self._acknowledge_stop() or RunOutcome.RELEASED
         self._complete()
         return RunOutcome.COMPLETED
+
+    def _reforecast_after_stage_1(self) -> None:
+        """Forecast the rest of the run from the clusters stage 1 really made; when the balance
+        will not cover it, say so now (the run goes on until the credits really run out)."""
+        with self.db.write() as session:
+            run = fenced_run(session, self.lease_)
+            result = parse_stage_result(ClusteringStage.number, run.stage_result(1))
+            if not isinstance(result, Stage1Result) or result.status != "completed":
+                return
+            config = session.scalars(
+                select(AutomationConfig).where(AutomationConfig.site_id == self.site_id)
+            ).one()
+            result.reforecast = reforecast_rest(
+                session, self.site_id, self.account_id, config, self.settings, self.costs
+            )
+            self.ratios = ratios_for_site(session, self.site_id, self.settings, config)
+            save_stage_result(run, ClusteringStage.number, result)
+            if result.reforecast.warning is not None:
+                self.log.warn(session, result.reforecast.warning, ClusteringStage.number)
+            else:
+                self.log.info(
+                    session,
+                    f"after stage 1: the rest needs ~{result.reforecast.rest_credits:g} credits"
+                    f" and the balance is {result.reforecast.balance:g}",
+                    ClusteringStage.number,
+                )
 
     def _config(self) -> AutomationConfig:
         with self.db.read() as session:
@@ -454,7 +486,9 @@ class RunExecutor:
             summary = ", ".join(
                 f"{k.replace('_', ' ')} {v:,}"
                 for k, v in result.model_dump().items()
-                if k in type(result).model_fields and k not in StageResult.model_fields
+                if k in type(result).model_fields
+                and k not in StageResult.model_fields
+                and isinstance(v, int)
             )
             self.log.info(
                 session,

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from igny8_tui.automation import credits
 from igny8_tui.automation.lease import lease_is_live
+from igny8_tui.automation.stages.clustering import ClusteringStage, Stage1Result
 from igny8_tui.automation.stages.registry import STAGES, parse_stage_result, skips, stage_class
 from igny8_tui.constants import UP_NEXT_ITEMS
 from igny8_tui.db.models import AutomationConfig, AutomationRun, Site, utcnow
@@ -190,7 +191,16 @@ def run_progress(
             credits_used=summary.total_credits_used, duration_seconds=summary.duration_seconds
         ),
         initial_snapshot=dict(run.initial_snapshot or {}),
+        forecast_warning=_forecast_warning(run),
     )
+
+
+def _forecast_warning(run: AutomationRun) -> str | None:
+    """The warning stage 1's re-forecast left, while it still matters (the run is active)."""
+    result = parse_stage_result(ClusteringStage.number, run.stage_result(ClusteringStage.number))
+    if not isinstance(result, Stage1Result) or result.reforecast is None:
+        return None
+    return result.reforecast.warning if run.status in ACTIVE_RUN_STATUSES else None
 
 
 # ----- the queues -----

@@ -9,7 +9,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from igny8_tui.automation import credits, run_state
-from igny8_tui.automation.forecast import forecast_inputs, ratios_for_site
+from igny8_tui.automation.forecast import balance_of, ratios_for_site, stage_estimates
 from igny8_tui.automation.lease import holder_is_dead_here, try_claim
 from igny8_tui.automation.logger import AutomationLogger
 from igny8_tui.automation.run_views import (
@@ -25,7 +25,7 @@ from igny8_tui.automation.run_views import (
     site_row,
 )
 from igny8_tui.automation.scheduler import NOT_STARTED, reschedule
-from igny8_tui.automation.stages.registry import STAGES, pending_counts, skips
+from igny8_tui.automation.stages.registry import STAGES, pending_counts
 from igny8_tui.constants import (
     DEFAULT_LOG_LINES,
     ESTIMATE_BUFFER_MULTIPLIER,
@@ -34,7 +34,6 @@ from igny8_tui.constants import (
 )
 from igny8_tui.db.engine import Database
 from igny8_tui.db.models import (
-    Account,
     ActivityLog,
     AutomationConfig,
     AutomationRun,
@@ -62,7 +61,6 @@ from igny8_tui.schemas import (
     RunSummary,
     SiteInfo,
     SiteState,
-    StageEstimate,
 )
 from igny8_tui.settings import Settings
 
@@ -98,11 +96,6 @@ def _logs(
     query = query.where(ActivityLog.id > after_id).order_by(ActivityLog.id.desc())
     rows = session.scalars(query.limit(lines)).all()
     return [LogEntry.model_validate(row, from_attributes=True) for row in reversed(rows)]
-
-
-def _balance(session: Session, account_id: int) -> float:
-    milli = session.scalar(select(Account.balance_milli).where(Account.id == account_id))
-    return credits.from_milli(milli or 0)
 
 
 class AutomationService:
@@ -282,7 +275,7 @@ class AutomationService:
                 ),
                 site_number=site_ids.index(site_id) + 1,
                 site_count=len(site_ids),
-                balance=_balance(session, site.account_id),
+                balance=balance_of(session, site.account_id),
                 run=run_summary(run) if run else None,
                 progress=run_progress(run, pending, config) if run else None,
                 processing=(
@@ -394,22 +387,11 @@ class AutomationService:
             return self._estimate(session, site_row(session, site_id), config)
 
     def _estimate(self, session: Session, site: Site, config: AutomationConfig) -> Estimate:
-        ratios = ratios_for_site(session, site.id, self.settings)
-        switched_off = skips(config)
-        inputs = forecast_inputs(pending_counts(session, site.id, config), ratios, switched_off)
-        stages = []
-        for stage in STAGES:
-            n = stage.number
-            items = 0 if switched_off[n] else inputs[n]
-            milli = stage.estimate_milli(items, ratios, self.costs, config) if items else 0
-            stages.append(
-                StageEstimate(
-                    number=n, name=stage.name, items=items, credits=credits.from_milli(milli)
-                )
-            )
+        ratios = ratios_for_site(session, site.id, self.settings, config)
+        stages = stage_estimates(session, site.id, config, ratios, self.costs)
         total = sum(s.credits for s in stages)
         required = round(total * ESTIMATE_BUFFER_MULTIPLIER, 3)
-        balance = _balance(session, site.account_id)
+        balance = balance_of(session, site.account_id)
         return Estimate(
             site_id=site.id,
             stages=stages,
@@ -419,6 +401,7 @@ class AutomationService:
             balance=balance,
             sufficient=balance >= required,
             basis=ratios.basis,
+            clusters_basis=ratios.clusters_basis,
         )
 
 

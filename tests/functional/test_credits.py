@@ -47,7 +47,7 @@ def test_a_run_that_runs_short_midway_pauses_with_the_reason_and_resumes_after_a
 ) -> None:
     site_a = demo_site(runtime, "site-a", grant=1400)
     site_b = demo_site(runtime, "site-b", grant=0)
-    # Both runs pass the estimate (1.2 x 1080 = 1296 <= 1400) but together need 2 x 873.
+    # Both runs pass the estimate (1.2 x 873 = 1047.6 <= 1400) but together need 2 x 873.
     run_a = runtime.service.run_now(site_a).run_id
     run_b = runtime.service.run_now(site_b).run_id
     assert _execute(runtime, run_a) is RunOutcome.COMPLETED
@@ -77,5 +77,5 @@ def test_run_now_refuses_with_the_numbers(runtime: Runtime) -> None:
     site_id = demo_site(runtime, grant=100)
     with pytest.raises(InsufficientCreditsError) as refused:
         runtime.service.run_now(site_id)
-    assert refused.value.needed == 1296 and refused.value.available == 100
+    assert refused.value.needed == 1047.6 and refused.value.available == 100
     assert runtime.service.history(site_id) == []

@@ -82,8 +82,9 @@ def test_the_estimate_learns_downstream_counts_from_past_runs(runtime: Runtime) 
     runtime.workspace.import_keywords(site.id, DEMO_CSV)
     runtime.workspace.add_credits(5000)
     first = runtime.service.estimate(site.id)
-    assert first.basis == "defaults"
-    assert [s.items for s in first.stages][:2] == [150, 15]
+    assert (first.basis, first.clusters_basis) == ("defaults", "dry run")
+    # The offline clusterer's dry run finds the 12 clusters the run will make.
+    assert [s.items for s in first.stages][:2] == [150, 12]
     run_id = runtime.service.run_now(site.id).run_id
     assert runtime.executor(run_id, threading.Event()).execute() is RunOutcome.COMPLETED
     runtime.workspace.import_keywords(site.id, DEMO_CSV.with_name("demo_keywords.csv"))

@@ -139,7 +139,7 @@ async def test_insufficient_credits_shows_the_numbers(runtime: Runtime) -> None:
         await pilot.press("r")
         await until(pilot, lambda: bool(app._notifications))
         (notice,) = [n.message for n in app._notifications]
-        assert notice.startswith("insufficient credits: this run needs 1,296.0")
+        assert notice.startswith("insufficient credits: this run needs 1,047.6")
         assert "and the balance is 100.0" in notice
         assert run_row(runtime) is None
 

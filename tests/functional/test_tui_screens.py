@@ -245,8 +245,8 @@ async def test_estimate_shows_the_required_credits_and_that_a_run_can_start(
     async with app.run_test(size=(80, 24)) as pilot:
         table = app.screen.query_one("#estimate-stages", DataTable)
         await until(pilot, lambda: table.row_count > 0)
-        assert cell_text(table, "total", 2) == "1,080.0"
-        assert cell_text(table, "required (× 1.2 buffer)", 2) == "1,296.0"
+        assert cell_text(table, "total", 2) == "873.0"
+        assert cell_text(table, "required (× 1.2 buffer)", 2) == "1,047.6"
         assert cell_text(table, "balance", 2) == "10,000.0"
         verdict = str(app.screen.query_one("#estimate-verdict", Static).content)
         assert verdict == "✓ a run can start"
@@ -263,7 +263,7 @@ async def test_estimate_says_how_many_credits_are_missing(runtime: Runtime) -> N
         verdict_line = app.screen.query_one("#estimate-verdict", Static)
         await until(pilot, lambda: bool(str(verdict_line.content)))
         verdict = str(verdict_line.content)
-        assert verdict == "✗ not enough credits: need 1,296.0, have 500.0"
+        assert verdict == "✗ not enough credits: need 1,047.6, have 500.0"
 
 
 async def test_confirm_answers_true_on_y_and_false_on_n_or_escape() -> None:

@@ -19,7 +19,7 @@ from igny8_tui.ai.provider import Provider
 from igny8_tui.automation.credits import Costs
 from igny8_tui.db.models import AutomationConfig, Base
 from igny8_tui.publish.target import PublishTarget
-from igny8_tui.schemas import PublishTargetInfo, StageResult
+from igny8_tui.schemas import ClustersBasis, PublishTargetInfo, StageResult
 from igny8_tui.settings import Settings
 
 # A column, or an ordering of one (`Keyword.volume.desc()`).
@@ -29,12 +29,13 @@ Ordering = ColumnElement[Any] | InstrumentedAttribute[Any]
 @dataclass(frozen=True)
 class Ratio:
     """What one processed item of a stage turns into, learnt from the stage results of past
-    runs (`numerator` / `denominator`), with a default from the settings before any run."""
+    runs (`numerator` / `denominator`), with a default before any run: from the settings and
+    the number of items the stage has pending."""
 
     name: str
     numerator: str
     denominator: str
-    default: Callable[[Settings], float]
+    default: Callable[[Settings, int], float]
 
 
 @dataclass(frozen=True)
@@ -44,6 +45,8 @@ class PipelineRatios:
     by_stage: Mapping[int, float]
     min_keywords: int
     basis: Literal["defaults", "history"]
+    # Where stage 1's clusters-per-keyword comes from.
+    clusters_basis: ClustersBasis = "model"
 
     def of(self, stage: int) -> float:
         return self.by_stage[stage]

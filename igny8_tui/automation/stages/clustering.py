@@ -10,6 +10,7 @@ from typing import Any, ClassVar
 from sqlalchemy import ColumnElement, and_, select, update
 from sqlalchemy.orm import Session
 
+from igny8_tui.ai.clustering import count_new_clusters
 from igny8_tui.ai.outputs import ClusteringResult, ExistingCluster, KeywordInput
 from igny8_tui.automation.credits import Costs
 from igny8_tui.automation.stages.base import (
@@ -22,7 +23,7 @@ from igny8_tui.automation.stages.base import (
 )
 from igny8_tui.db.models import AutomationConfig, Cluster, Keyword
 from igny8_tui.keyword_identity import normalise_keyword
-from igny8_tui.schemas import StageResult
+from igny8_tui.schemas import Reforecast, StageResult
 
 # A keyword the model leaves out (or paraphrases past recognition) is offered this many times
 # in a run, then left unclustered for a later run.
@@ -36,7 +37,37 @@ def _batch_key(keyword_ids: list[int], attempt: int) -> str:
     return f"keywords:{digest}:{attempt}"
 
 
-DEFAULT_CLUSTERS_PER_KEYWORD = 0.1
+# The default model of a cluster's mean size for a queue of n keywords, before a site has any
+# history: CLUSTER_SIZE_SCALE * n ** CLUSTER_SIZE_EXPONENT, fitted (least squares, log-log) on
+# the offline clusterer's output for our own tuning sets (benchmarks/keywords/tuning/, 10-120
+# keywords), then kept within what an AI tends to make: clusters of 3 to 12 keywords. Larger
+# queues hold more keywords per topic, so clusters grow with n, slowly.
+CLUSTER_SIZE_SCALE = 1.12
+CLUSTER_SIZE_EXPONENT = 0.19
+MIN_MEAN_CLUSTER_SIZE = 3.0
+MAX_MEAN_CLUSTER_SIZE = 12.0
+
+
+def default_clusters_per_keyword(keywords: int) -> float:
+    """New clusters per keyword the model expects from a queue of `keywords`."""
+    size = CLUSTER_SIZE_SCALE * math.pow(max(keywords, 1), CLUSTER_SIZE_EXPONENT)
+    return 1.0 / min(max(size, MIN_MEAN_CLUSTER_SIZE), MAX_MEAN_CLUSTER_SIZE)
+
+
+def existing_clusters(session: Session, site_id: int) -> list[ExistingCluster]:
+    """The site's clusters with their keywords, which a batch may join."""
+    rows = session.execute(
+        select(Cluster.id, Cluster.name, Keyword.text)
+        .join(Keyword, Keyword.cluster_id == Cluster.id)
+        .where(Cluster.site_id == site_id)
+        .order_by(Cluster.id, Keyword.id)
+    ).all()
+    clusters: dict[int, ExistingCluster] = {}
+    for cluster_id, name, text in rows:
+        if cluster_id not in clusters:
+            clusters[cluster_id] = ExistingCluster(id=cluster_id, name=name, keywords=[])
+        clusters[cluster_id].keywords.append(text)
+    return list(clusters.values())
 
 
 class Stage1Result(StageResult):
@@ -44,6 +75,8 @@ class Stage1Result(StageResult):
     MADE: ClassVar[tuple[tuple[str, str], ...]] = (("clusters_created", "clusters"),)
     keywords_processed: int = 0
     clusters_created: int = 0
+    # The forecast of the rest of the run from the real clusters, made once the stage is done.
+    reforecast: Reforecast | None = None
 
 
 class ClusteringStage(Stage):
@@ -63,7 +96,7 @@ class ClusteringStage(Stage):
         "clusters_per_keyword",
         "clusters_created",
         "keywords_processed",
-        lambda settings: DEFAULT_CLUSTERS_PER_KEYWORD,
+        lambda settings, pending: default_clusters_per_keyword(pending),
     )
     whole_batch_per_unit = True
 
@@ -84,6 +117,16 @@ class ClusteringStage(Stage):
         if items < ratios.min_keywords:
             return 0
         return math.ceil(items / cls.batch_size(config)) * costs.clustering_batch
+
+    @classmethod
+    def dry_run_clusters(cls, session: Session, site_id: int, config: AutomationConfig) -> int:
+        """New clusters the offline clusterer makes from the site's queue, batch by batch as a
+        run sends it (a forecast for the local provider only)."""
+        queue = session.scalars(cls.queue(site_id, config, Keyword)).all()
+        keywords = [KeywordInput.model_validate(k, from_attributes=True) for k in queue]
+        return count_new_clusters(
+            keywords, existing_clusters(session, site_id), cls.batch_size(config)
+        )
 
     def __init__(self, context: StageContext) -> None:
         super().__init__(context)
@@ -107,7 +150,7 @@ class ClusteringStage(Stage):
         if not keywords:
             return None
         batch = [KeywordInput.model_validate(k, from_attributes=True) for k in keywords]
-        existing = self._existing_clusters(session)
+        existing = existing_clusters(session, self.ctx.site_id)
         first = keywords[0].text
         attempt = 1 + max(self._attempts[k.id] for k in keywords)
         return Unit(
@@ -118,20 +161,6 @@ class ClusteringStage(Stage):
             cost_milli=self.ctx.costs.clustering_batch,
             payload=(batch, existing),
         )
-
-    def _existing_clusters(self, session: Session) -> list[ExistingCluster]:
-        rows = session.execute(
-            select(Cluster.id, Cluster.name, Keyword.text)
-            .join(Keyword, Keyword.cluster_id == Cluster.id)
-            .where(Cluster.site_id == self.ctx.site_id)
-            .order_by(Cluster.id, Keyword.id)
-        ).all()
-        clusters: dict[int, ExistingCluster] = {}
-        for cluster_id, name, text in rows:
-            if cluster_id not in clusters:
-                clusters[cluster_id] = ExistingCluster(id=cluster_id, name=name, keywords=[])
-            clusters[cluster_id].keywords.append(text)
-        return list(clusters.values())
 
     def call(self, unit: Unit) -> ClusteringResult:
         batch, existing = unit.payload

@@ -57,7 +57,7 @@ class ContentStage(Stage):
         "words_per_article",
         "total_words",
         "content_created",
-        lambda settings: float(settings.target_word_count),
+        lambda settings, _pending: float(settings.target_word_count),
     )
     parallel = True
 

@@ -37,7 +37,7 @@ class IdeasStage(Stage):
         "ideas_per_cluster",
         "ideas_created",
         "clusters_processed",
-        lambda settings: float(settings.ideas_per_cluster),
+        lambda settings, _pending: float(settings.ideas_per_cluster),
     )
     parallel = True
 

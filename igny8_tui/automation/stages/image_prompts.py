@@ -38,7 +38,7 @@ class ImagePromptsStage(Stage):
         "prompts_per_content",
         "prompts_created",
         "content_processed",
-        lambda settings: float(settings.image_prompts_per_content),
+        lambda settings, _pending: float(settings.image_prompts_per_content),
     )
     parallel = True
     # Switched off, its articles are published without images.
