@@ -34,6 +34,7 @@ from igny8_tui.schemas import (
     PipelineOverview,
     PublishCheck,
     PublishTargetInfo,
+    RetryReport,
     RunNowResult,
     RunProgress,
     RunSummary,
@@ -279,3 +280,14 @@ def _publish_target(info: PublishTargetInfo) -> str:
 @render.register
 def _publish_check(check: PublishCheck) -> str:
     return f"OK · {check.where}: {check.detail}"
+
+
+@render.register
+def _retry(report: RetryReport) -> str:
+    if not report.retried:
+        scope = f" at stage {report.stage}" if report.stage else ""
+        item = f" for item {report.item_id}" if report.item_id else ""
+        return f"nothing failed{scope}{item}: nothing to retry"
+    lines = [f"retried {len(report.retried)} (the next run, or the active one, takes them):"]
+    lines += [f"  stage {f.stage} · {f.what} · it failed: {f.reason}" for f in report.retried]
+    return "\n".join(lines)
