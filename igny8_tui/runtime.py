@@ -106,7 +106,7 @@ class Runtime:
 
     @cached_property
     def workspace(self) -> Workspace:
-        return Workspace(self.db)
+        return Workspace(self.db, self.settings.image_prompts_per_content)
 
     @cached_property
     def service(self) -> AutomationService:

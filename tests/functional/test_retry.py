@@ -144,6 +144,8 @@ def test_failed_tasks_are_queued_again_and_written_by_the_next_run(
     fake_openai.script(Fault(), Fault(), bad, bad, bad, endpoint="chat")
     execute(runtime, site_id)
     assert statuses(runtime, Task.status).count("failed") == 1
+    [listed] = runtime.workspace.content(site_id, status="failed")
+    assert (listed.kind, listed.status, listed.location) == ("task", "failed", None)
     with pytest.raises(NothingToDoError, match="1 failed items wait; retry them with `igny8 retry"):
         runtime.service.run_now(site_id)
     report = runtime.service.retry(site_id, stage=4)
