@@ -361,7 +361,8 @@ class AutomationService:
 
     # ----- 11-13: history, logs, estimate -----
 
-    def history(self, site_id: int, limit: int = HISTORY_LIMIT) -> list[RunSummary]:
+    def history(self, site_id: int, limit: int | None = HISTORY_LIMIT) -> list[RunSummary]:
+        """The site's runs, newest first (the latest `limit`, or all with None)."""
         with self.db.read() as session:
             site_row(session, site_id)
             runs = session.scalars(

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import click
 
 from igny8_tui.cli.options import State, command, site_option
+from igny8_tui.export import EXPORT_FORMATS, ExportFormat
+from igny8_tui.runtime import EXPORT_WHATS, ExportWhat
 
 
 @click.command()
@@ -28,4 +32,29 @@ def retry(state: State, site_ref: str, stage: int | None, item_id: int | None) -
     state.emit(state.runtime.service.retry(site_id, stage, item_id))
 
 
-COMMANDS = (retry,)
+@click.command()
+@site_option
+@click.option("--what", type=click.Choice(EXPORT_WHATS), required=True, help="What to export.")
+@click.option(
+    "--format", "fmt", type=click.Choice(EXPORT_FORMATS), default="csv", show_default=True
+)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write to this file (whole or not at all); default: standard output.",
+)
+@command(read_only=True)
+def export(
+    state: State, site_ref: str, what: ExportWhat, fmt: ExportFormat, output: Path | None
+) -> None:
+    """Export a site's content, keywords or runs as CSV or JSON. In CSV, a cell starting with
+    =, +, -, @, a tab or a carriage return gets a leading ' so spreadsheets show it as text."""
+    document = state.runtime.export(site_ref, what, fmt)
+    if output is None:
+        click.echo(document, nl=False)
+    else:
+        state.runtime.write_export(output, document)
+
+
+COMMANDS = (retry, export)
