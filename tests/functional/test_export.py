@@ -16,13 +16,14 @@ HOSTILE = ["=sum raised beds", "+1 seeds", "-2 soil", "@sum bed", "\tcompost tea
 
 
 def test_export_neutralises_formulas_in_csv_and_writes_a_file_whole_or_not_at_all(
-    home: Path, tmp_path: Path
+    runtime: Runtime, tmp_path: Path
 ) -> None:
+    home = runtime.settings.home
     keywords = tmp_path / "hostile.csv"
     keywords.write_text("keyword\n" + "\n".join(f'"{k}"' for k in HOSTILE) + "\nplain bed\n")
-    assert run_igny8(home, "site", "add", "green-thumb").returncode == 0
-    imported = run_igny8(home, "keywords", "import", "--site", "green-thumb", str(keywords))
-    assert imported.returncode == 0, imported.stderr
+    runtime.workspace.add_site("green-thumb")
+    runtime.workspace.import_keywords("green-thumb", keywords)
+    runtime.close()
 
     shown = run_igny8(home, "export", "--site", "green-thumb", "--what", "keywords")
     assert shown.returncode == 0, shown.stderr
