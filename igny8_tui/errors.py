@@ -57,6 +57,20 @@ class InsufficientCreditsError(Igny8Error):
         )
 
 
+class NothingToDoError(Igny8Error):
+    """A run would find nothing pending at any stage: none is created (issue 11)."""
+
+    def __init__(self, site_name: str, failed: int = 0) -> None:
+        self.site_name, self.failed = site_name, failed
+        if failed:
+            advice = (
+                f"{failed:,} failed items wait; retry them with `igny8 retry --site {site_name}`"
+            )
+        else:
+            advice = f"import keywords with `igny8 keywords import --site {site_name} FILE`"
+        super().__init__(f"nothing to do for site {site_name}: {advice}")
+
+
 class LeaseLostError(Exception):
     """This host no longer holds the run's lease: another host took it over."""
 

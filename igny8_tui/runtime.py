@@ -14,6 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
+from typing import Literal
 
 from pydantic import SecretStr
 
@@ -21,6 +22,7 @@ from igny8_tui.ai.check import CheckResult, check_provider
 from igny8_tui.ai.factory import build_provider
 from igny8_tui.ai.prompts import Template, load_templates
 from igny8_tui.ai.provider import Provider
+from igny8_tui.atomic_files import write_atomic
 from igny8_tui.automation.executor import RunExecutor, StopMode
 from igny8_tui.automation.foreground import follow, host_until_done
 from igny8_tui.automation.host import Host, OutcomeListener
@@ -35,13 +37,17 @@ from igny8_tui.constants import DAEMON_MAX_RUNS
 from igny8_tui.db.engine import Database
 from igny8_tui.db.migrate import SchemaState, SchemaStatus, UpgradeReport
 from igny8_tui.errors import InvalidInputError
+from igny8_tui.export import ExportFormat, as_document
 from igny8_tui.publish.folder import check_folder
 from igny8_tui.publish.target import PublishFatalError, PublishTarget
 from igny8_tui.publish.wordpress import WordPressTarget
 from igny8_tui.schemas import (
+    ContentListing,
+    KeywordListing,
     PublishCheck,
     PublishTargetInfo,
     RunOutcome,
+    RunSummary,
     WordPressTargetSettings,
 )
 from igny8_tui.settings import Settings, load_settings
@@ -60,6 +66,14 @@ __all__ = [
 ]
 
 Notice = Callable[[str], None]
+ExportWhat = Literal["content", "keywords", "runs"]
+EXPORT_WHATS: tuple[ExportWhat, ...] = ("content", "keywords", "runs")
+# The CSV columns: every field of the listing models (nested ones as JSON text).
+EXPORT_COLUMNS: dict[ExportWhat, tuple[str, ...]] = {
+    "content": tuple(ContentListing.model_fields),
+    "keywords": tuple(KeywordListing.model_fields),
+    "runs": tuple(RunSummary.model_fields),
+}
 
 
 @dataclass
@@ -106,7 +120,7 @@ class Runtime:
 
     @cached_property
     def workspace(self) -> Workspace:
-        return Workspace(self.db)
+        return Workspace(self.db, self.settings.image_prompts_per_content)
 
     @cached_property
     def service(self) -> AutomationService:
@@ -148,6 +162,27 @@ class Runtime:
         return PublishCheck(
             site_id=site_id, kind="folder", where=str(folder), detail=check_folder(folder)
         )
+
+    # ----- export -----
+
+    def export(self, site_ref: str, what: ExportWhat, fmt: ExportFormat) -> str:
+        """`igny8 export`: the site's content, keywords or runs as CSV (formulas neutralised)
+        or as a JSON list of their listing models."""
+        workspace = self.workspace
+        if what == "content":
+            return as_document(workspace.content(site_ref), EXPORT_COLUMNS[what], fmt)
+        if what == "keywords":
+            return as_document(workspace.keywords(site_ref), EXPORT_COLUMNS[what], fmt)
+        runs = self.service.history(workspace.site(site_ref).id, limit=None)
+        return as_document(runs, EXPORT_COLUMNS[what], fmt)
+
+    @staticmethod
+    def write_export(path: Path, document: str) -> None:
+        """Write the export whole or not at all (fault site `export`)."""
+        try:
+            write_atomic(path, document.encode(), site="export")
+        except OSError as exc:
+            raise InvalidInputError(f"cannot write {path}: {exc.strerror or exc}") from None
 
     def open(self) -> None:
         """Open (and create or upgrade) the database now rather than on first use."""

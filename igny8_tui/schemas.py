@@ -424,6 +424,12 @@ class ContentListing(BaseModel):
     images_made: int = 0
     images_expected: int = 0
     location: str | None = None
+    # "article", or "task" for a task whose article failed (status failed): it has no article
+    # yet, so its id is the task's (`igny8 retry --stage 4 --item ID`).
+    kind: Literal["article", "task"] = "article"
+
+
+CONTENT_STATUSES = ("draft", "review", "published", "failed")
 
 
 class ItemFailure(_Payload):

@@ -20,7 +20,7 @@ from igny8_tui.automation.schedule import next_run_at, resolve_zone
 from igny8_tui.constants import SCHEDULE_CHECK_INTERVAL_S
 from igny8_tui.db.engine import Database
 from igny8_tui.db.models import AutomationConfig, utcnow
-from igny8_tui.errors import AlreadyRunningError, InsufficientCreditsError
+from igny8_tui.errors import AlreadyRunningError, InsufficientCreditsError, NothingToDoError
 from igny8_tui.schemas import RunNowResult
 
 NOT_STARTED = "scheduled run not started"
@@ -87,7 +87,7 @@ class DueRunStarter:
         try:
             with session.begin_nested():
                 started = self.create_run(session, config.site_id, "scheduled")
-        except (AlreadyRunningError, InsufficientCreditsError) as exc:
+        except (AlreadyRunningError, InsufficientCreditsError, NothingToDoError) as exc:
             reason = str(exc)
             log.warn(session, f"{NOT_STARTED} (due {due:%Y-%m-%d %H:%M} UTC): {reason}")
             return ScheduleOutcome(config.site_id, due, None, reason)

@@ -12,6 +12,7 @@ from igny8_tui.automation import credits, run_state
 from igny8_tui.automation.forecast import balance_of, ratios_for_site, stage_estimates
 from igny8_tui.automation.lease import holder_is_dead_here, try_claim
 from igny8_tui.automation.logger import AutomationLogger
+from igny8_tui.automation.retry import failed_count, retry
 from igny8_tui.automation.run_views import (
     active_run,
     config_row,
@@ -25,7 +26,7 @@ from igny8_tui.automation.run_views import (
     site_row,
 )
 from igny8_tui.automation.scheduler import NOT_STARTED, reschedule
-from igny8_tui.automation.stages.registry import STAGES, pending_counts
+from igny8_tui.automation.stages.registry import STAGES, pending_counts, stage_class
 from igny8_tui.constants import (
     DEFAULT_LOG_LINES,
     ESTIMATE_BUFFER_MULTIPLIER,
@@ -42,7 +43,7 @@ from igny8_tui.db.models import (
     Site,
     utcnow,
 )
-from igny8_tui.errors import AlreadyRunningError, InsufficientCreditsError
+from igny8_tui.errors import AlreadyRunningError, InsufficientCreditsError, NothingToDoError
 from igny8_tui.schemas import (
     ACTIVE_RUN_STATUSES,
     LOG_LEVELS,
@@ -56,6 +57,7 @@ from igny8_tui.schemas import (
     LogEntry,
     LogLevel,
     PipelineOverview,
+    RetryReport,
     RunNowResult,
     RunProgress,
     RunSummary,
@@ -176,10 +178,16 @@ class AutomationService:
         """Create the site's run in the caller's write transaction, or raise why not."""
         _raise_if_active(session, site_id)
         config = config_row(session, site_id)
-        estimate = self._estimate(session, site_row(session, site_id), config)
+        site = site_row(session, site_id)
+        pending = pending_counts(session, site_id, config)
+        if not any(
+            n for number, n in pending.items() if not stage_class(number).switched_off(config)
+        ):
+            # A run would skip every stage and hide the last run's summary: none is made.
+            raise NothingToDoError(site.name, failed_count(session, site_id))
+        estimate = self._estimate(session, site, config)
         if estimate.balance < estimate.required_credits:
             raise InsufficientCreditsError(estimate.required_credits, estimate.balance)
-        pending = pending_counts(session, site_id, config)
         snapshot = {f"stage_{n}_initial": count for n, count in pending.items()}
         snapshot["total_initial_items"] = sum(pending.values())
         run = AutomationRun(
@@ -206,6 +214,19 @@ class AutomationService:
             estimated_credits=estimate.required_credits,
             balance=estimate.balance,
         )
+
+    # ----- beyond the spec: retrying failed items -----
+
+    def retry(
+        self, site_id: int, stage: int | None = None, item_id: int | None = None
+    ) -> RetryReport:
+        """Put the site's failed items back in their queues (see `automation/retry.py`): all of
+        them, one stage's, or one item's (a cluster at stage 2, a task at stage 4, else an
+        article). The active run takes them when their stage comes; else the next run."""
+        with self.db.write() as session:
+            site_row(session, site_id)
+            retried = retry(session, site_id, self.actor, stage, item_id)
+            return RetryReport(site_id=site_id, stage=stage, item_id=item_id, retried=retried)
 
     # ----- 4-7: reading the run -----
 
@@ -333,7 +354,8 @@ class AutomationService:
 
     # ----- 11-13: history, logs, estimate -----
 
-    def history(self, site_id: int, limit: int = HISTORY_LIMIT) -> list[RunSummary]:
+    def history(self, site_id: int, limit: int | None = HISTORY_LIMIT) -> list[RunSummary]:
+        """The site's runs, newest first (the latest `limit`, or all with None)."""
         with self.db.read() as session:
             site_row(session, site_id)
             runs = session.scalars(

@@ -3,21 +3,38 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from importlib.resources import as_file, files
 from pathlib import Path
 
 from pydantic import ValidationError
-from sqlalchemy import func, select
+from sqlalchemy import case, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from igny8_tui.automation import credits
 from igny8_tui.automation.keyword_csv import KeywordRow, merge_duplicates, read_keyword_csv
+from igny8_tui.automation.retry import image_failure, publish_failure
+from igny8_tui.automation.stages.publishing import alt_text
 from igny8_tui.constants import MAX_BALANCE_MILLI, MAX_GRANT_CREDITS
 from igny8_tui.db.engine import Database
-from igny8_tui.db.models import Account, AutomationConfig, Cluster, Content, Keyword, Site
+from igny8_tui.db.models import (
+    Account,
+    AutomationConfig,
+    Cluster,
+    Content,
+    ContentIdea,
+    Image,
+    Keyword,
+    Site,
+    Task,
+)
 from igny8_tui.errors import InvalidInputError, NotFoundError, first_validation_error
+from igny8_tui.publish.markdown import markdown_body
+from igny8_tui.publish.target import ArticleImage
 from igny8_tui.schemas import (
+    ArticleDetail,
+    ArticleImageDetail,
     ClusterListing,
     ContentListing,
     CreditsReport,
@@ -30,13 +47,16 @@ from igny8_tui.slugs import slugify
 
 DEFAULT_ACCOUNT = "default"
 DEMO_KEYWORDS = "demo_keywords.csv"
+DEFAULT_IMAGES_PER_ARTICLE = 5
 
 
 class Workspace:
     """Sites, keywords and credits: everything around the automation itself."""
 
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, images_per_article: int = DEFAULT_IMAGES_PER_ARTICLE) -> None:
         self.db = db
+        # What stage 5 makes per article (the settings' image_prompts_per_content).
+        self.images_per_article = images_per_article
 
     # ----- account and credits -----
 
@@ -201,21 +221,172 @@ class Workspace:
                 ClusterListing(id=c.id, name=c.name, keywords=n, status=c.status) for c, n in rows
             ]
 
-    def content(self, site_ref: str | int) -> list[ContentListing]:
+    def content(
+        self, site_ref: str | int, status: str | None = None, text: str | None = None
+    ) -> list[ContentListing]:
+        """The site's articles (draft, review, published), then its failed tasks (status
+        failed, kind task: no article was written); optionally of one status, or with `text`
+        in the title (case-insensitive)."""
         site = self.site(site_ref)
         with self.db.read() as session:
-            return [
-                ContentListing(
-                    id=c.id,
-                    title=c.title,
-                    words=c.word_count,
-                    status=c.status,
-                    published_path=c.published_path,
+            listing: list[ContentListing] = []
+            if status != "failed":
+                listing += self._articles(session, site.id, status, text)
+            if status in (None, "failed"):
+                listing += _failed_tasks(session, site.id, text)
+            return listing
+
+    def article(self, site_ref: str | int, content_id: int) -> ArticleDetail:
+        """One article with its images, failures and body as Markdown (NotFoundError if the
+        site has no such article)."""
+        site = self.site(site_ref)
+        with self.db.read() as session:
+            content = session.get(Content, content_id)
+            if content is None or content.site_id != site.id:
+                raise NotFoundError(
+                    f"site {site.name} has no article {content_id}; "
+                    f"`igny8 content list --site {site.name}` lists them"
                 )
-                for c in session.scalars(
-                    select(Content).where(Content.site_id == site.id).order_by(Content.id)
-                )
-            ]
+            return _article_detail(session, content)
+
+    def _articles(
+        self, session: Session, site_id: int, status: str | None, text: str | None
+    ) -> list[ContentListing]:
+        images = (
+            select(
+                Image.content_id,
+                func.count().label("rows"),
+                func.sum(case((Image.status == "generated", 1), else_=0)).label("made"),
+            )
+            .where(Image.site_id == site_id)
+            .group_by(Image.content_id)
+            .subquery()
+        )
+        query = (
+            select(Content, Cluster.name, images.c.rows, images.c.made)
+            .join(Task, Task.id == Content.task_id)
+            .join(ContentIdea, ContentIdea.id == Task.idea_id)
+            .outerjoin(Cluster, Cluster.id == ContentIdea.cluster_id)
+            .outerjoin(images, images.c.content_id == Content.id)
+            .where(Content.site_id == site_id)
+            .order_by(Content.id)
+        )
+        if status is not None:
+            query = query.where(Content.status == status)
+        if text:
+            query = query.where(Content.title.icontains(text, autoescape=True))
+        return [
+            ContentListing(
+                id=c.id,
+                title=c.title,
+                words=c.word_count,
+                status=c.status,
+                published_path=c.published_path,
+                cluster=cluster,
+                images_made=made or 0,
+                images_expected=self._images_expected(c, rows or 0),
+                location=article_location(c),
+            )
+            for c, cluster, rows, made in session.execute(query)
+        ]
+
+    def _images_expected(self, content: Content, rows: int) -> int:
+        """Its image rows once stage 5 made its prompts; before, as many as stage 5 will make
+        (none for an article that went on without prompts)."""
+        if content.has_image_prompts or content.status != "draft":
+            return rows
+        return self.images_per_article
+
+
+def _article_detail(session: Session, content: Content) -> ArticleDetail:
+    row = session.execute(
+        select(ContentIdea.target_keywords, Cluster.name)
+        .select_from(Task)
+        .join(ContentIdea, ContentIdea.id == Task.idea_id)
+        .outerjoin(Cluster, Cluster.id == ContentIdea.cluster_id)
+        .where(Task.id == content.task_id)
+    ).first()
+    keywords, cluster = row if row is not None else ([], None)
+    images = session.scalars(
+        select(Image).where(Image.content_id == content.id).order_by(Image.position)
+    ).all()
+    failures = [f for f in map(image_failure, images) if f is not None]
+    published = publish_failure(session, content)
+    if published is not None:
+        failures.append(published)
+    return ArticleDetail(
+        id=content.id,
+        site_id=content.site_id,
+        title=content.title,
+        slug=content.slug,
+        status=content.status,
+        cluster=cluster,
+        keywords=[str(k) for k in keywords],
+        words=content.word_count,
+        meta_title=content.meta_title,
+        meta_description=content.meta_description,
+        location=article_location(content),
+        published_at=content.published_at,
+        images=[
+            ArticleImageDetail(
+                id=i.id,
+                kind=i.kind,
+                position=i.position,
+                status=i.status,
+                prompt=i.prompt,
+                file_path=i.file_path,
+                remote_url=i.remote_url,
+                error=i.error,
+            )
+            for i in images
+        ],
+        failures=failures,
+        markdown=markdown_body(content.html, _in_article(images)),
+    )
+
+
+def _in_article(images: Sequence[Image]) -> list[ArticleImage]:
+    """The generated in-article images, as the folder target places them in the body."""
+    return [
+        ArticleImage(
+            kind="in_article",
+            position=i.position,
+            path=Path(i.file_path or ""),
+            alt=alt_text(i.prompt),
+            image_id=i.id,
+        )
+        for i in images
+        if i.kind == "in_article" and i.status == "generated"
+    ]
+
+
+def article_location(content: Content) -> str | None:
+    """Where the article is: its post's URL on a remote target, else its published file."""
+    return content.remote_url or content.published_path
+
+
+def _failed_tasks(session: Session, site_id: int, text: str | None) -> list[ContentListing]:
+    query = (
+        select(Task, Cluster.name)
+        .join(ContentIdea, ContentIdea.id == Task.idea_id)
+        .outerjoin(Cluster, Cluster.id == ContentIdea.cluster_id)
+        .where(Task.site_id == site_id, Task.status == "failed")
+        .order_by(Task.id)
+    )
+    if text:
+        query = query.where(Task.title.icontains(text, autoescape=True))
+    return [
+        ContentListing(
+            id=task.id,
+            title=task.title,
+            words=0,
+            status="failed",
+            published_path=None,
+            cluster=cluster,
+            kind="task",
+        )
+        for task, cluster in session.execute(query)
+    ]
 
 
 def _new_site(name: str, domain: str | None) -> NewSite:

@@ -9,6 +9,7 @@ from igny8_tui.cli import (
     config_commands,
     db_commands,
     host_commands,
+    item_commands,
     publish_commands,
     run_commands,
     workspace_commands,
@@ -45,6 +46,7 @@ for module in (
     config_commands,
     publish_commands,
     db_commands,
+    item_commands,
 ):
     for each in module.COMMANDS:
         cli.add_command(each)

@@ -26,6 +26,7 @@ from igny8_tui.cli.payloads import (
 from igny8_tui.formatting import duration, host_sentence
 from igny8_tui.runtime import CheckResult
 from igny8_tui.schemas import (
+    ArticleDetail,
     CreditsReport,
     CurrentProcessing,
     Estimate,
@@ -34,6 +35,7 @@ from igny8_tui.schemas import (
     PipelineOverview,
     PublishCheck,
     PublishTargetInfo,
+    RetryReport,
     RunNowResult,
     RunProgress,
     RunSummary,
@@ -237,7 +239,21 @@ def _clusters(clusters: ClusterList) -> str:
 
 @render.register
 def _content(content: ContentList) -> str:
-    return _records(content.root, ("id", "title", "words", "status", "published_path"))
+    rows = [
+        (
+            c.id if c.kind == "article" else f"task {c.id}",
+            c.title,
+            c.cluster,
+            c.status,
+            c.words,
+            f"{c.images_made}/{c.images_expected}",
+            c.location,
+        )
+        for c in content.root
+    ]
+    if not rows:
+        return "(none)"
+    return table(("id", "title", "cluster", "status", "words", "images", "location"), rows)
 
 
 _NO_REVISION = {"empty": "none (an empty database)", "legacy": "none (made before migrations)"}
@@ -279,3 +295,38 @@ def _publish_target(info: PublishTargetInfo) -> str:
 @render.register
 def _publish_check(check: PublishCheck) -> str:
     return f"OK · {check.where}: {check.detail}"
+
+
+@render.register
+def _retry(report: RetryReport) -> str:
+    if not report.retried:
+        scope = f" at stage {report.stage}" if report.stage else ""
+        item = f" for item {report.item_id}" if report.item_id else ""
+        return f"nothing failed{scope}{item}: nothing to retry"
+    lines = [f"retried {len(report.retried)} (the next run, or the active one, takes them):"]
+    lines += [f"  stage {f.stage} · {f.what} · it failed: {f.reason}" for f in report.retried]
+    return "\n".join(lines)
+
+
+@render.register
+def _article(article: ArticleDetail) -> str:
+    lines = [
+        f"article {article.id}: {article.title}",
+        f"status: {article.status} · {article.words:,} words · cluster: {article.cluster or '—'}",
+        f"slug: {article.slug}",
+        f"keywords: {', '.join(article.keywords) or '—'}",
+        f"meta title: {article.meta_title}",
+        f"meta description: {article.meta_description}",
+        f"location: {article.location or '— (not published)'}",
+        f"published: {_time(article.published_at)}",
+        f"images ({len(article.images)}):",
+    ]
+    for image in article.images:
+        where = image.remote_url or image.file_path or "—"
+        lines.append(f"  {image.position} {image.kind} · {image.status} · {where}")
+        lines.append(f"    prompt: {image.prompt}")
+        if image.error:
+            lines.append(f"    error: {image.error}")
+    lines.append(f"failures ({len(article.failures)}):" if article.failures else "failures: none")
+    lines += [f"  stage {f.stage} · {f.what}: {f.reason}" for f in article.failures]
+    return "\n".join(lines)

@@ -8,6 +8,7 @@ import click
 
 from igny8_tui.cli.options import State, command, site_option
 from igny8_tui.cli.payloads import ClusterList, ContentList, KeywordList, SiteList
+from igny8_tui.schemas import CONTENT_STATUSES
 
 
 @click.command()
@@ -78,15 +79,31 @@ def clusters_list(state: State, site_ref: str) -> None:
 
 @click.group()
 def content() -> None:
-    """List content."""
+    """List content, and show one article."""
 
 
 @content.command("list")
 @site_option
+@click.option("--status", type=click.Choice(CONTENT_STATUSES), help="Only articles in this status.")
+@click.option("--search", "text", help="Only titles containing this text (any case).")
 @command(read_only=True)
-def content_list(state: State, site_ref: str) -> None:
-    """List a site's articles."""
-    state.emit(ContentList(state.runtime.workspace.content(site_ref)))
+def content_list(state: State, site_ref: str, status: str | None, text: str | None) -> None:
+    """List a site's articles, and its failed tasks (status failed: no article was written)."""
+    state.emit(ContentList(state.runtime.workspace.content(site_ref, status, text)))
+
+
+@content.command("show")
+@site_option
+@click.argument("content_id", metavar="ID", type=click.IntRange(min=1))
+@click.option("--markdown", is_flag=True, help="Print only the article's body as Markdown.")
+@command(read_only=True)
+def content_show(state: State, site_ref: str, content_id: int, markdown: bool) -> None:
+    """One article: its metadata, images and failures (or, with --markdown, its body)."""
+    article = state.runtime.workspace.article(site_ref, content_id)
+    if markdown and not state.as_json:
+        click.echo(article.markdown)
+        return
+    state.emit(article)
 
 
 COMMANDS = (credits, site, keywords, clusters, content)

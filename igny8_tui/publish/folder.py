@@ -86,8 +86,8 @@ def _check_images(article: ArticleToPublish) -> None:
         if not image.path.is_file():
             raise PublishError(
                 f"Cannot publish article {article.content_id} ({article.title!r}): its "
-                f"{image.kind} image {image.path} is missing. "
-                "Regenerate its images, then publish again."
+                f"{image.kind} image {image.path} is missing. Regenerate it and publish again "
+                f"with `igny8 retry --site {article.site_slug} --item {article.content_id}`."
             )
         name = image.path.name
         if name == INDEX_FILE_NAME or paths_by_name.setdefault(name, image.path) != image.path:

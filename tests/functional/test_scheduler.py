@@ -251,6 +251,21 @@ def test_insufficient_credits_at_the_scheduled_time_starts_nothing_and_history_s
     assert [note["message"] for note in shown["not_started"]] == [line.message]
 
 
+def test_a_due_schedule_with_nothing_to_do_starts_nothing_and_history_says_why(
+    runtime: Runtime,
+) -> None:
+    site_id = runtime.workspace.add_site(SITE).id
+    _schedule(runtime, site_id, next_run_at=utc(2026, 5, 10, 2, 0))
+    outcomes = _starter(runtime).check(utc(2026, 5, 10, 2, 0, 30))
+    assert [o.run_id for o in outcomes] == [None]
+    assert _runs(runtime, site_id) == []
+    [line] = _not_started_lines(runtime, site_id)
+    assert line.message == (
+        f"{NOT_STARTED} (due 2026-05-10 02:00 UTC): nothing to do for site {SITE}: import "
+        f"keywords with `igny8 keywords import --site {SITE} FILE`"
+    )
+
+
 def test_a_site_with_an_active_run_gets_no_second_run_and_the_log_says_why(
     runtime: Runtime,
 ) -> None:

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from igny8_tui.ai.outputs import ImageRequest
 from igny8_tui.atomic_files import write_atomic
-from igny8_tui.automation.credits import Costs
+from igny8_tui.automation.credits import Costs, fresh_item_key
 from igny8_tui.automation.stages.base import Applied, PipelineRatios, Stage, Unit
 from igny8_tui.db.models import AutomationConfig, Image
 from igny8_tui.schemas import StageResult
@@ -92,7 +92,7 @@ class ImagesStage(Stage):
         )
         label = image_label(image.kind, image.position, image.content_id)
         return Unit(
-            key=f"image:{image.id}",
+            key=fresh_item_key(session, self.ctx.run_id, self.number, f"image:{image.id}"),
             item_id=image.id,
             label=label,
             item_count=1,

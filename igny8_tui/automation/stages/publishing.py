@@ -38,6 +38,11 @@ def publishes_without_images(config: AutomationConfig) -> bool:
     return bool(config.skip_stage_5 or config.skip_stage_6)
 
 
+def publish_failure_prefix(title: str) -> str:
+    """How stage 7's log line on a failed publish starts; the reason follows (see `fail`)."""
+    return f"approved {title!r} but publishing failed: "
+
+
 class Stage7Result(StageResult):
     PROCESSED_FIELD: ClassVar[str] = "ready_for_review"
     MADE: ClassVar[tuple[tuple[str, str], ...]] = (("published", "published"),)
@@ -183,6 +188,6 @@ class PublishingStage(Stage):
             content.status = "review"
         return Applied(
             counters={"ready_for_review": 1},
-            message=f"approved {unit.label!r} but publishing failed: {reason}",
+            message=f"{publish_failure_prefix(unit.label)}{reason}",
             failed=True,
         )
