@@ -7,9 +7,11 @@ from __future__ import annotations
 
 import asyncio
 import os
+import sqlite3
 import sys
 import tempfile
 import time
+from contextlib import closing
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -20,6 +22,15 @@ from pydantic import SecretStr  # noqa: E402
 from igny8_tui.runtime import Runtime  # noqa: E402
 from igny8_tui.schemas import WordPressTargetSettings  # noqa: E402
 from tests.dashboard_states import StateCache, open_app, settled  # noqa: E402
+
+
+def published_under_srv_blog(home: Path) -> None:
+    """Articles shown as published to /srv/blog, not the temporary folder the state was made in."""
+    with closing(sqlite3.connect(home / "igny8.db")) as conn, conn:
+        conn.execute(
+            "UPDATE contents SET published_path = '/srv/blog/' || slug || '/index.md'"
+            " WHERE published_path IS NOT NULL"
+        )
 
 
 def publish_to_wordpress(home: Path) -> None:
@@ -47,6 +58,8 @@ SHOTS = [
     ("config", "idle", (120, 40), ("e",)),
     ("config-wordpress", "idle", (120, 40), ("e",)),
     ("estimate", "idle", (120, 40), ("dollar_sign",)),
+    ("articles", "completed", (120, 40), ("c",)),
+    ("article-detail", "completed", (120, 40), ("c", "enter")),
     ("help", "idle", (120, 40), ("question_mark",)),
 ]
 
@@ -58,6 +71,8 @@ async def shoot(
         copy = states.copy_into(Path(home) / "home", state)
         if name == "config-wordpress":
             publish_to_wordpress(copy)
+        if name.startswith("article"):
+            published_under_srv_blog(copy)
         app = open_app(copy)
         async with app.run_test(size=size) as pilot:
             await settled(*keys)(pilot)

@@ -32,6 +32,10 @@ from igny8_tui.tui.messages import (
     RunEnded,
 )
 from igny8_tui.tui.screens.confirm import ConfirmScreen
+
+# textual-image asks the terminal what it can draw when it is imported: before the app owns
+# the terminal, not while it runs.
+from igny8_tui.tui.screens.item_detail import ItemDetailScreen  # noqa: F401
 from igny8_tui.tui.widgets.activity_log import ActivityLog
 from igny8_tui.tui.widgets.controls import Controls
 from igny8_tui.tui.widgets.header_bar import HeaderBar
@@ -59,6 +63,7 @@ KEYS: list[tuple[str, str, str, str, str]] = [
     ("Run", "x", "cancel", "Cancel", "run.cancel"),
     ("Screens", "e", "config", "Config", "screen.config"),
     ("Screens", "h", "history", "History", "screen.history"),
+    ("Screens", "c", "items", "Articles", "screen.items"),
     ("Screens", "dollar_sign", "estimate", "Estimate", "screen.estimate"),
     ("Screens", "s", "sites", "Sites", "screen.sites"),
     ("Screens", "question_mark", "help", "Help", "screen.help"),
@@ -348,6 +353,11 @@ class Igny8App(App[None]):
         from igny8_tui.tui.screens.history import HistoryScreen
 
         self.push_screen(HistoryScreen(self.runtime, self.site_id, self.site_name))
+
+    def action_items(self) -> None:
+        from igny8_tui.tui.screens.items import ItemsScreen
+
+        self.push_screen(ItemsScreen(self.runtime, self.site_id, self.site_name))
 
     def action_estimate(self) -> None:
         from igny8_tui.tui.screens.estimate import EstimateScreen

@@ -5,15 +5,17 @@ SVGs under tests/functional/__snapshots__ like code; update them with
 from __future__ import annotations
 
 import os
+import sqlite3
 import time
 from collections.abc import Iterator
+from contextlib import closing
 from pathlib import Path
 
 import pytest
 from textual.pilot import Pilot
 from textual.widgets import Input
 
-from tests.dashboard_states import StateCache, settled, still
+from tests.dashboard_states import StateCache, open_app, settled, still
 
 WIDE = (120, 40)
 NARROW = (80, 24)
@@ -94,6 +96,30 @@ def test_config_form_with_a_validation_error(
     assert snap_compare(app, terminal_size=WIDE, run_before=type_zero_and_save)
 
 
+def _published_under_a_fixed_folder(home: Path) -> None:
+    """The state's articles as if published to /srv/blog at a fixed time: their absolute paths
+    (shown by the articles screen) are otherwise the temporary folder the state was made in,
+    and their publish time the moment it was made."""
+    with closing(sqlite3.connect(home / "igny8.db")) as conn, conn:
+        conn.execute(
+            "UPDATE contents SET published_path = '/srv/blog/' || slug || '/index.md',"
+            " published_at = '2026-05-10 02:03:00.000000' WHERE published_path IS NOT NULL"
+        )
+
+
+ARTICLE_IDS = ["articles", "article-detail"]
+
+
+@pytest.mark.parametrize("keys", [("c",), ("c", "enter")], ids=ARTICLE_IDS)
+def test_articles(
+    snap_compare, dashboard_states: StateCache, tmp_path: Path, keys: tuple[str, ...]
+) -> None:
+    home = dashboard_states.copy_into(tmp_path / "home", "completed")
+    _published_under_a_fixed_folder(home)
+    app = open_app(home)
+    assert snap_compare(app, terminal_size=WIDE, run_before=settled(*keys))
+
+
 def test_every_stored_snapshot_belongs_to_a_test() -> None:
     """syrupy fails on unused snapshots only without pytest-xdist; this check holds either way
     (and finds the snapshots beside this file)."""
@@ -102,5 +128,6 @@ def test_every_stored_snapshot_belongs_to_a_test() -> None:
         *(f"test_main_screen[{name}].svg" for name in MAIN_SCREEN_IDS),
         *(f"test_screens[{name}].svg" for name in SCREEN_IDS),
         "test_config_form_with_a_validation_error.svg",
+        *(f"test_articles[{name}].svg" for name in ARTICLE_IDS),
     }
     assert {svg.name for svg in stored.glob("*.svg")} == expected

@@ -72,6 +72,8 @@ def processing_text(data: DashboardSnapshot, hosted_here: bool, now: datetime) -
         f"Credits this run {credits(run.total_credits_used)} · "
         f"running {duration(elapsed_seconds(run, now))}"
     )
+    if data.progress is not None and data.progress.forecast_warning:
+        lines.append(f"⚠ {data.progress.forecast_warning}")
     return "\n".join(lines)
 
 
