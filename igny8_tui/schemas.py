@@ -380,6 +380,8 @@ class DashboardSnapshot(_Payload):
     overview: PipelineOverview
     log_run_id: int | None
     new_logs: list[LogEntry]
+    # Where the site's articles go: a folder's absolute path, or a WordPress site's address.
+    published_to: str = ""
 
     @property
     def active(self) -> bool:

@@ -33,6 +33,13 @@ def published_under_srv_blog(home: Path) -> None:
         )
 
 
+def publishing_to_srv_blog(home: Path) -> None:
+    """The site set to publish to /srv/blog: the completed card names the folder."""
+    runtime = Runtime.load(home, None, actor="screenshots")
+    runtime.publish_targets.set_folder(1, Path("/srv/blog"))
+    runtime.close()
+
+
 def publish_to_wordpress(home: Path) -> None:
     """The site set to publish to a WordPress site, stored as `igny8 publish set` stores it
     once its check has passed (no WordPress answers here)."""
@@ -73,6 +80,8 @@ async def shoot(
             publish_to_wordpress(copy)
         if name.startswith("article"):
             published_under_srv_blog(copy)
+        if name == "completed":
+            publishing_to_srv_blog(copy)
         app = open_app(copy)
         async with app.run_test(size=size) as pilot:
             await settled(*keys)(pilot)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from urllib.parse import urlsplit
 
 from sqlalchemy import func, select
@@ -305,9 +306,14 @@ class AutomationService:
                     else None
                 ),
                 overview=pipeline_overview(site_id, pending, config),
+                published_to=self._published_to(session, site),
                 log_run_id=run_id,
                 new_logs=_logs(session, site_id, run_id, LOG_BATCH_LINES, after) if run else [],
             )
+
+    def _published_to(self, session: Session, site: Site) -> str:
+        row = session.get(PublishTargetConfig, site.id)
+        return _published_where(row, self.settings.publish_dir, site.slug)
 
     def site_states(self) -> list[SiteState]:
         """Every site with its active run (if any) and its queues, in one read."""
@@ -431,6 +437,14 @@ def _raise_if_active(session: Session, site_id: int) -> None:
     active = active_run(session, site_id)
     if active is not None:
         raise AlreadyRunningError(site_row(session, site_id).name, active.id, active.status)
+
+
+def _published_where(row: PublishTargetConfig | None, default_dir: Path, site_slug: str) -> str:
+    """Where a site's articles go: the WordPress address, or the folder holding its bundles."""
+    if row is not None and row.kind == "wordpress" and row.url:
+        return row.url
+    folder = Path(row.folder_dir) if row is not None and row.folder_dir else default_dir
+    return str(folder / site_slug)
 
 
 def _target_label(row: PublishTargetConfig | None) -> str:

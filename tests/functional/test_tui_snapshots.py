@@ -59,7 +59,9 @@ SCREEN_IDS = ["history", "run-detail", "help", "estimate"]
 def test_main_screen(
     snap_compare, dashboard_states: StateCache, tmp_path: Path, state: str, size: tuple[int, int]
 ) -> None:
-    app = dashboard_states.app(tmp_path / "home", state)
+    home = dashboard_states.copy_into(tmp_path / "home", state)
+    publishing_to_srv_blog(home)
+    app = open_app(home)
     keys = FOLLOW_AGAIN if size == NARROW else ()
     assert snap_compare(app, terminal_size=size, run_before=settled(*keys))
 
@@ -94,6 +96,17 @@ def test_config_form_with_a_validation_error(
         await still(pilot)
 
     assert snap_compare(app, terminal_size=WIDE, run_before=type_zero_and_save)
+
+
+def publishing_to_srv_blog(home: Path) -> None:
+    """The site set to publish to /srv/blog (the completed card names the folder), rather than
+    the temporary data directory, which differs on every run."""
+    with closing(sqlite3.connect(home / "igny8.db")) as conn, conn:
+        conn.execute(
+            "INSERT INTO publish_targets (site_id, kind, folder_dir, post_status, drip_minutes,"
+            " category_from_cluster, tags_from_keywords, updated_at)"
+            " VALUES (1, 'folder', '/srv/blog', 'publish', 0, 1, 1, '2026-05-10 00:00:00')"
+        )
 
 
 def _published_under_a_fixed_folder(home: Path) -> None:

@@ -24,6 +24,14 @@ def _host_line(data: DashboardSnapshot, hosted_here: bool, now: datetime) -> str
     return f"⚠ {sentence}" if run.host_state == "stuck" and sentence else sentence
 
 
+def _published_count(data: DashboardSnapshot) -> int:
+    """Articles the shown run published (stage 7's result)."""
+    if data.progress is None:
+        return 0
+    result = data.progress.stages[-1].result or {}
+    return int(result.get("published", 0))
+
+
 def processing_text(data: DashboardSnapshot, hosted_here: bool, now: datetime) -> str:
     """The card's lines for the site's active or latest run."""
     run, work = data.run, data.processing
@@ -35,8 +43,15 @@ def processing_text(data: DashboardSnapshot, hosted_here: bool, now: datetime) -
         lines += [
             f"Run {run.run_id} completed in {duration(run.duration_seconds)}",
             f"{count(run.items_processed)} items · {credits(run.total_credits_used)} credits",
-            "Press r to run again, h for history.",
         ]
+        published = _published_count(data)
+        if published:
+            lines.append(f"{count(published)} articles → {data.published_to}")
+        waiting = sum(s.pending for s in data.overview.stages)
+        if waiting:
+            lines.append(f"{count(waiting)} items still pending; r continues, c lists articles")
+        else:
+            lines.append("Nothing pending. c lists the articles, h the history.")
         return "\n".join(lines)
     if run.status in ("failed", "cancelled"):
         lines.append(f"Run {run.run_id} {run.status} at stage {run.current_stage}")
