@@ -28,8 +28,8 @@ def published_under_srv_blog(home: Path) -> None:
     """Articles shown as published to /srv/blog, not the temporary folder the state was made in."""
     with closing(sqlite3.connect(home / "igny8.db")) as conn, conn:
         conn.execute(
-            "UPDATE contents SET published_path = '/srv/blog/' || slug || '/index.md'"
-            " WHERE published_path IS NOT NULL"
+            "UPDATE contents SET published_path = '/srv/blog/' || slug || '/index.md',"
+            " published_at = '2026-05-10 02:03:00.000000' WHERE published_path IS NOT NULL"
         )
 
 
