@@ -3,6 +3,7 @@ failures with their reasons, and the article itself rendered from Markdown."""
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -13,13 +14,19 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Footer, Markdown, Static
-from textual_image.widget import Image as TerminalImage
 
 from igny8_tui.errors import Igny8Error
 from igny8_tui.formatting import count, date_time
 from igny8_tui.runtime import Runtime
 from igny8_tui.schemas import ArticleDetail, ArticleImageDetail
 from igny8_tui.tui.messages import Notice
+
+# textual-image logs a warning with a traceback when the terminal does not answer its question
+# about cell sizes (it then assumes a size): not something to print over the operator's screen.
+logging.getLogger("textual_image").addHandler(logging.NullHandler())
+logging.getLogger("textual_image").propagate = False
+
+from textual_image.widget import Image as TerminalImage  # noqa: E402
 
 NO_VALUE = "—"
 
