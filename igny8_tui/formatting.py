@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime, tzinfo
 
 from igny8_tui.redaction import redacted_url
-from igny8_tui.schemas import RunSummary
+from igny8_tui.schemas import RetryReport, RunSummary
 from igny8_tui.settings import Settings
 
 
@@ -72,3 +72,9 @@ def ai_label(settings: Settings) -> str:
         return "AI: offline (local)"
     host = redacted_url(settings.ai_base_url).split("://", 1)[-1].rstrip("/")
     return f"AI: {settings.ai_model} at {host}"
+
+
+def retried_sentence(report: RetryReport) -> str:
+    """What a retry did, for a notification."""
+    retried = len(report.retried)
+    return f"{retried} failed item(s) back in their queue" if retried else "nothing failed"

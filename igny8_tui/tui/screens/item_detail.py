@@ -16,7 +16,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, Markdown, Static
 
 from igny8_tui.errors import Igny8Error
-from igny8_tui.formatting import count, date_time
+from igny8_tui.formatting import count, date_time, retried_sentence
 from igny8_tui.runtime import Runtime
 from igny8_tui.schemas import ArticleDetail, ArticleImageDetail
 from igny8_tui.tui.messages import Notice
@@ -132,9 +132,7 @@ class ItemDetailScreen(Screen[None]):
         except Igny8Error as exc:
             self.post_message(Notice(str(exc), "error"))
             return
-        retried = len(report.retried)
-        text = f"{retried} failed item(s) back in their queue" if retried else "nothing failed"
-        self.post_message(Notice(text, "information"))
+        self.post_message(Notice(retried_sentence(report), "information"))
         self._load()
 
     def action_back(self) -> None:

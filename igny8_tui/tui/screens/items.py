@@ -15,7 +15,7 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Input, Select, Static
 
 from igny8_tui.errors import Igny8Error
-from igny8_tui.formatting import count
+from igny8_tui.formatting import count, retried_sentence
 from igny8_tui.runtime import Runtime
 from igny8_tui.schemas import ContentListing
 from igny8_tui.tui.messages import Notice
@@ -196,9 +196,7 @@ class ItemsScreen(Screen[None]):
         except Igny8Error as exc:
             self.post_message(Notice(str(exc), "error"))
             return
-        retried = len(report.retried)
-        text = f"{retried} failed item(s) back in their queue" if retried else "nothing failed"
-        self.post_message(Notice(text, "information"))
+        self.post_message(Notice(retried_sentence(report), "information"))
         self._load()
 
     def open_item(self, content_id: int) -> None:
