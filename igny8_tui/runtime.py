@@ -151,7 +151,7 @@ class Runtime:
         """`igny8 publish test`: the folder can be written, or the WordPress user may publish."""
         info = self.publish_targets.info(site_id)
         if info.kind == "wordpress":
-            target, password = self.publish_targets.wordpress_settings(site_id)
+            target, password = self.publish_targets.wordpress_settings(site_id, info)
             return PublishCheck(
                 site_id=site_id,
                 kind="wordpress",

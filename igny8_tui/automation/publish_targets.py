@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from pydantic import SecretStr, ValidationError
 from sqlalchemy.orm import Session
@@ -73,9 +74,12 @@ class PublishTargets:
             row.tags_from_keywords = target.tags_from_keywords
             return self._info(site, row)
 
-    def wordpress_settings(self, site_id: int) -> tuple[WordPressTargetSettings, SecretStr]:
-        """The site's WordPress target and its password, for a check or stage 7."""
-        info = self.info(site_id)
+    def wordpress_settings(
+        self, site_id: int, info: PublishTargetInfo | None = None
+    ) -> tuple[WordPressTargetSettings, SecretStr]:
+        """The site's WordPress target and its password, for a check or stage 7 (`info`: the
+        target as already read)."""
+        info = info or self.info(site_id)
         if info.kind != "wordpress" or info.url is None or info.user is None:
             raise InvalidInputError(
                 f"site {info.site_name!r} publishes to a folder; set a WordPress target with "
@@ -105,7 +109,7 @@ class PublishTargets:
         """The PublishTarget stage 7 uses for this site, and its settings."""
         info = self.info(site_id)
         if info.kind == "wordpress":
-            return wordpress(*self.wordpress_settings(site_id)), info
+            return wordpress(*self.wordpress_settings(site_id, info)), info
         return FolderTarget(Path(info.folder or self.settings.publish_dir)), info
 
     def _info(self, site: Site, row: PublishTargetConfig | None) -> PublishTargetInfo:
@@ -159,3 +163,18 @@ def _new_row(session: Session, site_id: int) -> PublishTargetConfig:
     )
     session.add(row)
     return row
+
+
+def published_where(row: PublishTargetConfig | None, default_dir: Path, site_slug: str) -> str:
+    """Where a site's articles go: the WordPress address, or the folder holding its bundles."""
+    if row is not None and row.kind == "wordpress" and row.url:
+        return row.url
+    folder = Path(row.folder_dir) if row is not None and row.folder_dir else default_dir
+    return str(FolderTarget(folder).site_folder(site_slug))
+
+
+def target_label(row: PublishTargetConfig | None) -> str:
+    """Where a site publishes, in two words: `folder`, or `WordPress <host>`."""
+    if row is None or row.kind != "wordpress" or not row.url:
+        return "folder"
+    return f"WordPress {urlsplit(row.url).hostname or row.url}"

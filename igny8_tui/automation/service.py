@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-from urllib.parse import urlsplit
-
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -13,6 +10,7 @@ from igny8_tui.automation import credits, run_state
 from igny8_tui.automation.forecast import balance_of, ratios_for_site, stage_estimates
 from igny8_tui.automation.lease import holder_is_dead_here, try_claim
 from igny8_tui.automation.logger import AutomationLogger
+from igny8_tui.automation.publish_targets import published_where, target_label
 from igny8_tui.automation.retry import failed_count, retry
 from igny8_tui.automation.run_views import (
     active_run,
@@ -313,7 +311,7 @@ class AutomationService:
 
     def _published_to(self, session: Session, site: Site) -> str:
         row = session.get(PublishTargetConfig, site.id)
-        return _published_where(row, self.settings.publish_dir, site.slug)
+        return published_where(row, self.settings.publish_dir, site.slug)
 
     def site_states(self) -> list[SiteState]:
         """Every site with its active run (if any) and its queues, in one read."""
@@ -330,7 +328,7 @@ class AutomationService:
                         ),
                         run=run_summary(run) if run else None,
                         overview=pipeline_overview(site.id, pending, config),
-                        target=_target_label(session.get(PublishTargetConfig, site.id)),
+                        target=target_label(session.get(PublishTargetConfig, site.id)),
                     )
                 )
             return states
@@ -437,18 +435,3 @@ def _raise_if_active(session: Session, site_id: int) -> None:
     active = active_run(session, site_id)
     if active is not None:
         raise AlreadyRunningError(site_row(session, site_id).name, active.id, active.status)
-
-
-def _published_where(row: PublishTargetConfig | None, default_dir: Path, site_slug: str) -> str:
-    """Where a site's articles go: the WordPress address, or the folder holding its bundles."""
-    if row is not None and row.kind == "wordpress" and row.url:
-        return row.url
-    folder = Path(row.folder_dir) if row is not None and row.folder_dir else default_dir
-    return str(folder / site_slug)
-
-
-def _target_label(row: PublishTargetConfig | None) -> str:
-    """Where a site publishes, in two words: `folder`, or `WordPress <host>`."""
-    if row is None or row.kind != "wordpress" or not row.url:
-        return "folder"
-    return f"WordPress {urlsplit(row.url).hostname or row.url}"
