@@ -144,6 +144,8 @@ class StageResult(_Payload):
     input_count: int = 0
     items_failed: int = 0
     batches_run: int = 0
+    # The stage's batch count as of the latest batch's start, as its log line said it.
+    batches_planned: int = 0
     batch_items_done: int = 0
     credits_used: float = 0
     time_elapsed: float = 0
@@ -176,7 +178,9 @@ class RunSummary(_Payload):
     resumed_at: datetime | None
     cancelled_at: datetime | None
     completed_at: datetime | None
+    # Time at work: paused time is not counted (paused_seconds holds the pauses that ended).
     duration_seconds: float
+    paused_seconds: float = 0
     total_credits_used: float
     items_processed: int
     error_message: str | None

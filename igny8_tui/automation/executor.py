@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 import threading
 import time
 from collections.abc import Callable
@@ -398,13 +397,13 @@ class RunExecutor:
             pending = pending_counts(session, self.site_id, config)[number]
         result.batches_run += 1
         result.batch_items_done = 0
-        total = result.batches_run - 1 + max(math.ceil(pending / batch_size), 1)
+        result.batches_planned = stage.batches_planned(config, result.batches_run, pending)
         with self.db.write() as session:
             run = fenced_run(session, self.lease_)
             save_stage_result(run, number, result)
             self.log.info(
                 session,
-                f"batch {result.batches_run}/{total} started"
+                f"batch {result.batches_run}/{result.batches_planned} started"
                 f" · {min(pending, batch_size)} {stage.noun}",
                 number,
             )

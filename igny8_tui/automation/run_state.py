@@ -7,6 +7,8 @@ caller's write transaction.
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from sqlalchemy.orm import Session
 
 from igny8_tui.automation.credits import from_milli
@@ -21,6 +23,14 @@ from igny8_tui.schemas import ACTIVE_RUN_STATUSES, PauseCause, StageResult, Stag
 _UNSETTLED: tuple[StageState, ...] = ("active", "paused")
 
 
+def working_seconds(run: AutomationRun, now: datetime) -> float:
+    """The run's time at work: started to finished (or `now`), less the time it spent paused."""
+    end = run.finished_at or now
+    if run.status == "paused" and run.paused_at is not None:
+        end = min(end, run.paused_at)
+    return max((end - run.started_at).total_seconds() - (run.paused_seconds or 0.0), 0.0)
+
+
 def save_stage_result(run: AutomationRun, number: int, result: StageResult) -> None:
     setattr(run, f"stage_{number}_result", result.model_dump(mode="json"))
 
@@ -32,6 +42,14 @@ def _settle_current_stage(run: AutomationRun, state: StageState) -> None:
     if result is not None and result.status in _UNSETTLED:
         result.status, result.partial = state, True
         save_stage_result(run, number, result)
+
+
+def _end_pause(run: AutomationRun) -> None:
+    """The pause in hand ends now: its time joins the run's paused time."""
+    if run.status == "paused" and run.paused_at is not None:
+        run.paused_seconds = (run.paused_seconds or 0.0) + max(
+            (utcnow() - run.paused_at).total_seconds(), 0.0
+        )
 
 
 def pause(
@@ -74,6 +92,7 @@ def resume(session: Session, run: AutomationRun, actor: str) -> None:
         run.control_request = None
         log.info(session, f"pause request withdrawn by {actor}")
     elif run.status == "paused":
+        _end_pause(run)
         run.status, run.resumed_at = "running", utcnow()
         run.pause_reason, run.pause_cause, run.control_request = None, None, None
         log.info(session, f"run resumed by {actor} from stage {run.current_stage}")
@@ -84,6 +103,7 @@ def resume(session: Session, run: AutomationRun, actor: str) -> None:
 def cancel(session: Session, run: AutomationRun, log: AutomationLogger, by: str) -> None:
     """Cancel now: what is done stays done; the stage in hand shows as cancelled."""
     _settle_current_stage(run, "cancelled")
+    _end_pause(run)
     run.status, run.control_request = "cancelled", None
     run.cancelled_at = run.finished_at = utcnow()
     log.warn(session, f"run cancelled by {by}", run.current_stage)
@@ -104,7 +124,7 @@ def request_cancel(session: Session, run: AutomationRun, actor: str) -> None:
 def complete(session: Session, run: AutomationRun, log: AutomationLogger) -> None:
     run.status = "completed"
     run.completed_at = run.finished_at = utcnow()
-    duration_s = (run.completed_at - run.started_at).total_seconds()
+    duration_s = working_seconds(run, run.completed_at)
     credits_used = from_milli(run.total_credits_used_milli)
     log.info(session, f"run completed · {credits_used:g} credits · {duration_s:.1f}s")
 

@@ -6,7 +6,6 @@ Each function takes a session, so one read transaction can build a whole consist
 
 from __future__ import annotations
 
-import math
 from datetime import datetime
 from typing import cast
 
@@ -15,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from igny8_tui.automation import credits
 from igny8_tui.automation.lease import lease_is_live
+from igny8_tui.automation.run_state import working_seconds
 from igny8_tui.automation.stages.clustering import ClusteringStage, Stage1Result
 from igny8_tui.automation.stages.registry import STAGES, parse_stage_result, skips, stage_class
 from igny8_tui.constants import UP_NEXT_ITEMS
@@ -111,7 +111,6 @@ def host_state(run: AutomationRun, now: datetime) -> HostState | None:
 
 def run_summary(run: AutomationRun, now: datetime | None = None) -> RunSummary:
     now = now or utcnow()
-    end = run.finished_at or now
     items = sum(
         result.processed_count
         for stage in STAGES
@@ -128,7 +127,8 @@ def run_summary(run: AutomationRun, now: datetime | None = None) -> RunSummary:
         resumed_at=run.resumed_at,
         cancelled_at=run.cancelled_at,
         completed_at=run.completed_at,
-        duration_seconds=round((end - run.started_at).total_seconds(), 3),
+        duration_seconds=round(working_seconds(run, now), 3),
+        paused_seconds=round(run.paused_seconds or 0.0, 3),
         total_credits_used=credits.from_milli(run.total_credits_used_milli),
         items_processed=items,
         error_message=run.error_message,
@@ -250,7 +250,6 @@ def current_processing(
     else:
         in_hand = 1
     labels = stage.queue_labels(session, run.site_id, config, in_hand + UP_NEXT_ITEMS)
-    later_batches = math.ceil(max(pending[stage.number] - left_in_batch, 0) / batch_size)
     elapsed = result.time_elapsed if result else 0
     return CurrentProcessing(
         run_id=run.id,
@@ -258,8 +257,13 @@ def current_processing(
         stage=stage.number,
         stage_name=stage.name,
         current_items=labels[:in_hand] if run.status == "running" else [],
+        # As the latest "batch n/m started" log line said; before it, as it will say.
         batch_number=max(batches_run, 1),
-        batch_count=max(batches_run + later_batches, 1),
+        batch_count=(
+            max(result.batches_planned, batches_run)
+            if result and batches_run
+            else stage.batches_planned(config, 1, pending[stage.number])
+        ),
         processed_in_stage=processed,
         input_in_stage=max(result.input_count if result else pending[stage.number], processed),
         items_per_minute=round(processed / elapsed * 60, 2) if elapsed > 0 else 0.0,

@@ -70,8 +70,9 @@ def _run(run: RunSummary) -> str:
     ]
     if run.control_request:
         lines.append(f"{run.control_request} requested; takes effect after the current item")
-    if run.pause_reason and run.status == "paused":
-        lines.append(f"paused: {run.pause_reason}")
+    if run.status == "paused" and run.paused_at is not None:
+        since = f"paused since {_time(run.paused_at)}"
+        lines.append(f"{since}: {run.pause_reason}" if run.pause_reason else since)
     if run.error_message:
         lines.append(f"error: {run.error_message}")
     host = host_sentence(run)

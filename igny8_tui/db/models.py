@@ -167,6 +167,8 @@ class AutomationRun(Base):
     heartbeat_at: Mapped[datetime | None]
     # Revision 0003 added it; last, where ALTER TABLE puts it, so fresh and upgraded agree.
     pause_cause: Mapped[str | None] = mapped_column(String(20))
+    # Revision 0005: time spent in pauses that have ended (the pause in hand runs from paused_at).
+    paused_seconds: Mapped[float] = mapped_column(default=0.0, server_default="0")
 
     def stage_result(self, stage: int) -> dict[str, Any] | None:
         result: dict[str, Any] | None = getattr(self, f"stage_{stage}_result")

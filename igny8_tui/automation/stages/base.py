@@ -7,6 +7,7 @@ registry (`registry.py`) lists the stages; every other view is built from it.
 
 from __future__ import annotations
 
+import math
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -154,6 +155,14 @@ class Stage(ABC):
     def batch_size(cls, config: AutomationConfig) -> int:
         size: int = getattr(config, f"stage_{cls.number}_batch_size")
         return size
+
+    @classmethod
+    def batches_planned(cls, config: AutomationConfig, batches_run: int, pending: int) -> int:
+        """The stage's batch count once batch `batches_run` starts with `pending` items left
+        (those of that batch included): what its log line, the processing card and
+        `igny8 processing` all say."""
+        batch_size = cls.batch_size(config)
+        return max(batches_run, 1) - 1 + max(math.ceil(pending / batch_size), 1)
 
     @classmethod
     def switched_off(cls, config: AutomationConfig) -> bool:

@@ -10,8 +10,8 @@ from textual.containers import Horizontal
 from textual.widgets import Label
 
 from igny8_tui.formatting import clock_time, credits, duration
-from igny8_tui.schemas import DashboardSnapshot
-from igny8_tui.tui.run_clock import elapsed_seconds
+from igny8_tui.schemas import DashboardSnapshot, RunSummary
+from igny8_tui.tui.run_clock import elapsed_seconds, paused_for_seconds
 
 STATUS_MARKS = {
     "running": "● RUNNING",
@@ -20,6 +20,14 @@ STATUS_MARKS = {
     "failed": "✗ FAILED",
     "cancelled": "■ CANCELLED",
 }
+
+
+def run_time(run: RunSummary, now: datetime) -> str:
+    """`12:41` at work, or `paused 0:05` while paused: a paused run's timer does not tick."""
+    paused_for = paused_for_seconds(run, now)
+    if paused_for is not None:
+        return f"paused {duration(paused_for)}"
+    return duration(elapsed_seconds(run, now))
 
 
 class HeaderBar(Horizontal):
@@ -44,5 +52,5 @@ class HeaderBar(Horizontal):
             elapsed.update("")
         else:
             status.update(f"{STATUS_MARKS[data.run.status]}  stage {data.run.current_stage}/7")
-            elapsed.update(duration(elapsed_seconds(data.run, now)))
+            elapsed.update(run_time(data.run, now))
         self.query_one("#hdr-clock", Label).update(clock_time(now))

@@ -6,10 +6,10 @@ from datetime import datetime
 
 from textual.widgets import Static
 
-from igny8_tui.formatting import clock_time, count, credits, duration, host_sentence
+from igny8_tui.formatting import count, credits, duration, host_sentence
 from igny8_tui.runtime import stage_class
 from igny8_tui.schemas import DashboardSnapshot
-from igny8_tui.tui.run_clock import elapsed_seconds
+from igny8_tui.tui.run_clock import elapsed_seconds, paused_for_seconds
 
 UP_NEXT_SHOWN = 3
 
@@ -67,15 +67,17 @@ def processing_text(data: DashboardSnapshot, hosted_here: bool, now: datetime) -
     host = _host_line(data, hosted_here, now)
     if host:
         lines.append(host)
-    if run.status == "paused":
-        lines.append(f"❚❚ {run.pause_reason or 'paused'} at {clock_time(run.paused_at)}")
+    paused_for = paused_for_seconds(run, now)
+    if paused_for is not None:
+        lines.append(f"❚❚ paused {duration(paused_for)} · {run.pause_reason or 'by request'}")
     elif run.control_request:
         lines.append(f"{run.control_request} requested: after the current item")
     if work is not None:
         lines += [f"▶ {item}" for item in work.current_items[:1]]
         if len(work.current_items) > 1:
             lines.append(f"  and {len(work.current_items) - 1} more in hand")
-        per_minute = work.items_per_minute
+        # A paused run has no rate: the last one would only go stale.
+        per_minute = work.items_per_minute if paused_for is None else 0
         rate = f" · {per_minute:,.1f} items/min" if per_minute else ""
         lines.append(
             f"  {count(work.processed_in_stage)} of {count(work.input_in_stage)} done{rate}"
@@ -83,9 +85,10 @@ def processing_text(data: DashboardSnapshot, hosted_here: bool, now: datetime) -
         if work.up_next:
             lines.append("Up next")
             lines += [f"  {item}" for item in work.up_next[:UP_NEXT_SHOWN]]
+    at_work = duration(elapsed_seconds(run, now))
     lines.append(
         f"Credits this run {credits(run.total_credits_used)} · "
-        f"running {duration(elapsed_seconds(run, now))}"
+        + (f"ran {at_work} before the pause" if paused_for is not None else f"running {at_work}")
     )
     if data.progress is not None and data.progress.forecast_warning:
         lines.append(f"⚠ {data.progress.forecast_warning}")
