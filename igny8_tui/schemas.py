@@ -364,6 +364,8 @@ class SiteState(_Payload):
 
     site: SiteInfo
     run: RunSummary | None
+    # The site's latest run when none is active: how its last run ended.
+    last_run: RunSummary | None = None
     overview: PipelineOverview
     target: str = "folder"  # where it publishes: `folder`, or `WordPress <host>`
 

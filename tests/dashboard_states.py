@@ -49,6 +49,7 @@ def _pin_times(rt: Runtime, *, paused_minutes_ago: float | None = None) -> None:
     with rt.db.write() as s:
         for run in s.scalars(select(AutomationRun)):
             run.started_at = RUN_STARTED
+            run.paused_seconds = 0.0
             run.heartbeat_at = FIXED_NOW - timedelta(seconds=3)
             for n, seconds in STAGE_SECONDS.items():
                 result = run.stage_result(n)

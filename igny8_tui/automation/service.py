@@ -314,12 +314,14 @@ class AutomationService:
         return published_where(row, self.settings.publish_dir, site.slug)
 
     def site_states(self) -> list[SiteState]:
-        """Every site with its active run (if any) and its queues, in one read."""
+        """Every site with its active run (else how its last run ended) and its queues, in one
+        read."""
         with self.db.read() as session:
             states = []
             for site in session.scalars(select(Site).order_by(Site.id)):
                 config = config_row(session, site.id)
                 run = active_run(session, site.id)
+                last = None if run else latest_run(session, site.id)
                 pending = pending_counts(session, site.id, config)
                 states.append(
                     SiteState(
@@ -327,6 +329,7 @@ class AutomationService:
                             id=site.id, name=site.name, slug=site.slug, domain=site.domain
                         ),
                         run=run_summary(run) if run else None,
+                        last_run=run_summary(last) if last else None,
                         overview=pipeline_overview(site.id, pending, config),
                         target=target_label(session.get(PublishTargetConfig, site.id)),
                     )
@@ -341,6 +344,19 @@ class AutomationService:
             run_state.request_pause(session, run, self.actor)
             session.flush()
             return run_summary(run)
+
+    def pause_hosted(self, run_ids: list[int]) -> list[RunSummary]:
+        """Ask each of a host's runs to pause, whatever their sites (a host quitting): those
+        already stopped stay as they are."""
+        paused = []
+        with self.db.write() as session:
+            for run_id in run_ids:
+                run = session.get(AutomationRun, run_id)
+                if run is not None and run.status == "running":
+                    run_state.request_pause(session, run, self.actor)
+                    session.flush()
+                    paused.append(run_summary(run))
+        return paused
 
     def resume(self, site_id: int, run_id: int | None = None) -> RunSummary:
         with self.db.write() as session:

@@ -17,7 +17,6 @@ from textual.containers import Container, Horizontal
 from textual.css.query import NoMatches
 from textual.notifications import SeverityLevel
 from textual.screen import Screen
-from textual.widgets import Footer
 from textual.worker import Worker, WorkerState
 
 from igny8_tui.errors import Igny8Error
@@ -29,6 +28,7 @@ from igny8_tui.tui.messages import (
     DashboardRefreshed,
     HostFailed,
     Notice,
+    ReadyToQuit,
     RunEnded,
 )
 from igny8_tui.tui.screens.confirm import ConfirmScreen
@@ -36,8 +36,10 @@ from igny8_tui.tui.screens.confirm import ConfirmScreen
 # textual-image asks the terminal what it can draw when it is imported: before the app owns
 # the terminal, not while it runs.
 from igny8_tui.tui.screens.item_detail import ItemDetailScreen  # noqa: F401
+from igny8_tui.tui.screens.quit import QuitChoice, QuitScreen
 from igny8_tui.tui.widgets.activity_log import ActivityLog
 from igny8_tui.tui.widgets.controls import Controls
+from igny8_tui.tui.widgets.footer import DashboardFooter
 from igny8_tui.tui.widgets.header_bar import HeaderBar
 from igny8_tui.tui.widgets.processing_card import ProcessingCard
 from igny8_tui.tui.widgets.progress_panel import ProgressPanel
@@ -54,6 +56,7 @@ ACTIVE_POLL_S = 0.2  # at most five screen updates a second while a run is activ
 IDLE_POLL_S = 1.0
 HOST_POLL_S = 0.25
 QUIT_GRACE_S = 2.0
+WIDE_FROM = 110  # columns: below, cards become rows and the footer tightens
 
 # (group, key, action, description, binding id); every action is also a palette command.
 KEYS: list[tuple[str, str, str, str, str]] = [
@@ -95,7 +98,7 @@ class Igny8App(App[None]):
     TITLE = "igny8"
     # Absolute, so subclasses defined elsewhere (tests, benchmarks) find the styles too.
     CSS_PATH = [Path(__file__).parent / "app.tcss", Path(__file__).parent / "screens/screens.tcss"]
-    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (110, "-wide")]
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (WIDE_FROM, "-wide")]
     BINDINGS: ClassVar[list[BindingType]] = [
         *(
             Binding(
@@ -150,9 +153,9 @@ class Igny8App(App[None]):
         yield ProgressPanel(id="progress")
         yield Controls(id="controls")
         with Horizontal(id="bottom"):
-            yield ProcessingCard("", id="processing")
+            yield ProcessingCard(id="processing")
             yield ActivityLog(id="activity")
-        yield Footer()
+        yield DashboardFooter(narrow_below=WIDE_FROM)
 
     def on_mount(self) -> None:
         # Updates land on the main view even while another screen is on top of it.
@@ -421,25 +424,31 @@ class Igny8App(App[None]):
             )
 
     async def action_quit(self) -> None:
-        run = self.data.run if self.data else None
-        if run is None or not self.hosted_here(run.run_id):
+        hosted = self._host.hosting() if self._host is not None else []
+        if not hosted:
             self._stop_host()
             self.exit()
             return
-        body = (
-            f"Run {run.run_id} is active and hosted by this dashboard. It stays recoverable: "
-            "the item in hand is finished or redone, and the next host (this dashboard started "
-            "again, or `igny8 daemon`) resumes the run where it stopped."
-        )
 
-        def answered(yes: bool | None) -> None:
-            if yes:
+        def answered(choice: QuitChoice | None) -> None:
+            if choice is QuitChoice.PAUSE:
+                self._pause_and_quit(hosted)
+            elif choice is QuitChoice.LEAVE:
                 self._stop_host()
                 self.exit()
 
-        self.push_screen(
-            ConfirmScreen("Quit while a run is active?", body, "Quit", "Stay"), answered
-        )
+        self.push_screen(QuitScreen(sorted(hosted)), answered)
+
+    @work(thread=True, group="quit", exclusive=True, exit_on_error=False)
+    def _pause_and_quit(self, run_ids: list[int]) -> None:
+        """Ask each hosted run to pause (durable: a run this host lets go of pauses wherever it
+        is picked up next), then stop hosting and quit."""
+        self.runtime.service.pause_hosted(run_ids)
+        self._stop_host()
+        self.post_message(ReadyToQuit())
+
+    def on_ready_to_quit(self, message: ReadyToQuit) -> None:
+        self.exit()
 
     def _stop_host(self) -> None:
         """Ask the host to release its runs after the item in hand, without hanging on it."""

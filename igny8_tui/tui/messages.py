@@ -50,3 +50,7 @@ class ConfigLoaded(Message):
         self.site_id = site_id
         self.config = config
         self.target = target
+
+
+class ReadyToQuit(Message):
+    """The host has let its runs go (paused, or left for another host): the app may exit."""

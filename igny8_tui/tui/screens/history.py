@@ -60,7 +60,8 @@ class HistoryScreen(Screen[None]):
 
     BINDINGS = [
         Binding("escape", "back", "Back", id="history.back"),
-        Binding("enter", "open_run", "Open run", id="history.open", priority=True),
+        # Not a priority binding: Enter waits behind the arrow keys typed before it.
+        Binding("enter", "open_run", "Open run", id="history.open"),
         Binding("r", "reload", "Refresh", id="history.refresh"),
     ]
 

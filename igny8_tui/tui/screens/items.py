@@ -65,7 +65,8 @@ class ItemsScreen(Screen[None]):
 
     BINDINGS = [
         Binding("escape", "back", "Back", id="items.back"),
-        Binding("enter", "open_item", "Open", id="items.open", priority=True),
+        # Not a priority binding: Enter waits behind the arrow keys typed before it.
+        Binding("enter", "open_item", "Open", id="items.open"),
         Binding("slash", "search", "Filter", id="items.search"),
         Binding("R", "retry_item", "Retry", id="items.retry"),
         Binding("A", "retry_all", "Retry all failed", id="items.retry_all"),

@@ -14,7 +14,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Footer, OptionList, Static
 from textual.widgets.option_list import Option, OptionDoesNotExist
 
-from igny8_tui.formatting import count, eta
+from igny8_tui.formatting import count, date_time, eta
 from igny8_tui.runtime import Runtime
 from igny8_tui.schemas import PipelineOverview, RunSummary, SiteState
 
@@ -23,11 +23,28 @@ PENDING_ABBREVIATIONS = ("kw", "cl", "id", "tk", "ct", "im", "pub")
 
 
 def pending_line(overview: PipelineOverview) -> str:
-    """kw 150 · cl 0 · id 0 · tk 0 · ct 0 · im 0 · pub 0 (a switched-off stage shows `off`)."""
-    return " · ".join(
+    """pending kw 150 · cl 0 · id 0 · tk 0 · ct 0 · im 0 · pub 0 (a switched-off stage: `off`)."""
+    return "pending " + " · ".join(
         f"{abbr} {'off' if stage.skip else count(stage.pending)}"
         for abbr, stage in zip(PENDING_ABBREVIATIONS, overview.stages, strict=True)
     )
+
+
+def last_run_line(state: SiteState) -> str:
+    """How the site's last run ended (or that none ran yet), and where the site publishes."""
+    last = state.last_run
+    target = f"→ {state.target}"
+    if state.run is not None:
+        return target
+    if last is None:
+        return f"no run yet  {target}"
+    ended = (
+        f"last run {last.run_id} {last.status} {date_time(last.completed_at or last.cancelled_at)}"
+    )
+    if last.status == "failed" and last.error_message:
+        ended = f"last run {last.run_id} failed: {last.error_message}"
+    made = f" · {count(last.items_processed)} items" if last.status == "completed" else ""
+    return f"{ended}{made}  {target}"
 
 
 def run_state(run: RunSummary | None) -> str:
@@ -54,7 +71,9 @@ class SitePickerScreen(ModalScreen[int | None]):
 
     BINDINGS = [
         Binding("escape", "cancel", "Cancel", id="sites.cancel"),
-        Binding("enter", "pick", "Pick", id="sites.pick", priority=True),
+        # Not a priority binding: Enter waits behind the arrow keys typed before it, so
+        # `down enter` picks the row `down` moved to.
+        Binding("enter", "pick", "Pick", id="sites.pick"),
     ]
 
     def __init__(self, runtime: Runtime, current_site_id: int) -> None:
@@ -79,12 +98,12 @@ class SitePickerScreen(ModalScreen[int | None]):
             site = entry.site
             marker = "● " if site.id == self.current_site_id else "  "
             state = run_state(entry.run)
-            pending = pending_line(entry.overview)
             prompt = Content.assemble(
                 (f"{marker}{site.name:<{name_width}}", "bold"),
                 "  ",
                 (state, "$text-accent"),
-                f"\n  {pending}  → {entry.target}",
+                f"\n  {pending_line(entry.overview)}",
+                (f"\n  {last_run_line(entry)}", "$text-muted"),
             )
             options.append(Option(prompt, id=str(site.id)))
         return options

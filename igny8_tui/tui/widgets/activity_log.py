@@ -8,7 +8,8 @@ from typing import TypeVar
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Vertical
-from textual.widgets import Input, Label, RichLog
+from textual.content import Content
+from textual.widgets import Input, RichLog
 
 from igny8_tui.formatting import clock_time
 from igny8_tui.schemas import LOG_LEVELS, LogEntry, LogLevel
@@ -47,12 +48,10 @@ class ActivityLog(Vertical):
         self.held = 0
 
     def compose(self) -> ComposeResult:
-        yield Label("", id="log-filters")
         yield RichLog(max_lines=MAX_SHOWN_LINES, id="log-lines", wrap=True, min_width=20)
         yield Input(placeholder="filter text (Enter keeps, Escape clears)", id="log-search")
 
     def on_mount(self) -> None:
-        self.border_title = "Activity"
         self.query_one("#log-search", Input).display = False
         self._show_filters()
 
@@ -153,4 +152,11 @@ class ActivityLog(Vertical):
         stage = f"stage {self.stage}" if self.stage else "all stages"
         text = f' · "{self.text}"' if self.text else ""
         follow = "following" if self.following else f"paused · {self.held} new"
-        self.query_one("#log-filters", Label).update(Text(f"[{level}] [{stage}]{text} · {follow}"))
+        # In the border's title, not a line of its own: a small terminal keeps that line for
+        # the log. Content() shows the text as it is (no markup).
+        self.border_title = Content(f"Activity · {level} · {stage}{text} · {follow}")
+
+    @property
+    def filters_text(self) -> str:
+        """The log's title: its filters and whether it follows."""
+        return str(self.border_title or "")

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from textual.app import ComposeResult
+from textual.containers import Vertical
 from textual.widgets import Static
 
 from igny8_tui.formatting import count, credits, duration, host_sentence
@@ -74,29 +76,56 @@ def processing_text(data: DashboardSnapshot, hosted_here: bool, now: datetime) -
         lines.append(f"{run.control_request} requested: after the current item")
     if work is not None:
         lines += [f"▶ {item}" for item in work.current_items[:1]]
-        if len(work.current_items) > 1:
-            lines.append(f"  and {len(work.current_items) - 1} more in hand")
         # A paused run has no rate: the last one would only go stale.
         per_minute = work.items_per_minute if paused_for is None else 0
-        rate = f" · {per_minute:,.1f} items/min" if per_minute else ""
+        more = len(work.current_items) - 1
         lines.append(
-            f"  {count(work.processed_in_stage)} of {count(work.input_in_stage)} done{rate}"
+            f"  {count(work.processed_in_stage)} of {count(work.input_in_stage)} done"
+            + (f" · {more} more in hand" if more > 0 else "")
+            + (f" · {per_minute:,.1f} items/min" if per_minute else "")
         )
-        if work.up_next:
-            lines.append("Up next")
-            lines += [f"  {item}" for item in work.up_next[:UP_NEXT_SHOWN]]
+    if data.progress is not None and data.progress.forecast_warning:
+        lines.append(f"⚠ {data.progress.forecast_warning}")
     at_work = duration(elapsed_seconds(run, now))
     lines.append(
         f"Credits this run {credits(run.total_credits_used)} · "
         + (f"ran {at_work} before the pause" if paused_for is not None else f"running {at_work}")
     )
-    if data.progress is not None and data.progress.forecast_warning:
-        lines.append(f"⚠ {data.progress.forecast_warning}")
+    # Last, so a short card (a small terminal) cuts these first.
+    if work is not None and work.up_next:
+        first, *rest = work.up_next[:UP_NEXT_SHOWN]
+        lines.append(f"Up next  {first}")
+        lines += [f"         {item}" for item in rest]
     return "\n".join(lines)
 
 
-class ProcessingCard(Static):
+def processing_summary(data: DashboardSnapshot) -> str:
+    """The card collapsed to one line, when no run is active (a small terminal shows only it)."""
+    run = data.run
+    waiting = sum(s.pending for s in data.overview.stages)
+    pending = f"{count(waiting)} items pending · r runs now" if waiting else "nothing pending"
+    if run is None:
+        return f"No run yet · {pending}"
+    if run.status == "completed":
+        published = _published_count(data)
+        where = f" · {count(published)} articles → {data.published_to}" if published else ""
+        return f"Run {run.run_id} completed in {duration(run.duration_seconds)}{where} · {pending}"
+    error = f": {run.error_message}" if run.error_message else ""
+    return f"Run {run.run_id} {run.status} at stage {run.current_stage}{error}"
+
+
+class ProcessingCard(Vertical):
+    """The full card, and its one-line form for when no run is active (shown by the styles on a
+    small terminal)."""
+
+    def compose(self) -> ComposeResult:
+        yield Static("", id="processing-summary")
+        yield Static("", id="processing-detail")
+
     def show(self, data: DashboardSnapshot, hosted_here: bool, now: datetime) -> None:
-        self.set_class(data.run is not None and data.run.status == "paused", "-paused")
-        self.set_class(data.run is not None and data.run.status == "failed", "-failed")
-        self.update(processing_text(data, hosted_here, now))
+        status = data.run.status if data.run else None
+        self.set_class(status == "paused", "-paused")
+        self.set_class(status == "failed", "-failed")
+        self.set_class(not data.active, "-idle")
+        self.query_one("#processing-summary", Static).update(processing_summary(data))
+        self.query_one("#processing-detail", Static).update(processing_text(data, hosted_here, now))

@@ -1,0 +1,26 @@
+"""The dashboard's footer: on a narrow terminal it tightens, and the keys it can spare (they
+stay in help and the palette) give way, so Quit, Help and Sites always show."""
+
+from __future__ import annotations
+
+from textual import events
+from textual.app import ComposeResult
+from textual.widgets import Footer
+
+# Actions whose keys leave the footer on a narrow terminal.
+SPARE_WHEN_NARROW = frozenset({"config", "history", "items", "estimate", "log_search"})
+
+
+class DashboardFooter(Footer):
+    def __init__(self, narrow_below: int) -> None:
+        super().__init__()
+        self.narrow_below = narrow_below
+
+    def compose(self) -> ComposeResult:
+        for widget in super().compose():
+            if getattr(widget, "action", None) in SPARE_WHEN_NARROW:
+                widget.add_class("-spare")
+            yield widget
+
+    def on_resize(self, event: events.Resize) -> None:
+        self.compact = event.size.width < self.narrow_below
