@@ -4,7 +4,9 @@ on real databases (the fixed states of tests/dashboard_states.py, or a real run)
 from __future__ import annotations
 
 import asyncio
+import json
 import re
+import threading
 from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
@@ -17,12 +19,15 @@ from textual.widget import Widget
 from textual.widgets import OptionList, RichLog
 from textual.widgets._toast import Toast
 
+from igny8_tui.automation import credits
+from igny8_tui.automation.executor import RunOutcome
+from igny8_tui.db.models import Account, AutomationRun
 from igny8_tui.db.models import ActivityLog as LogRow
-from igny8_tui.db.models import AutomationRun
 from igny8_tui.runtime import Runtime
+from igny8_tui.schemas import ConfigUpdate
 from igny8_tui.tui.app import Igny8App
 from igny8_tui.tui.screens.quit import QuitScreen
-from tests.conftest import demo_site
+from tests.conftest import demo_site, invoke_igny8
 from tests.dashboard_states import FIXED_NOW, StateCache, open_app, settled
 
 SMALL = (80, 24)
@@ -190,10 +195,45 @@ async def test_the_card_the_log_and_igny8_processing_agree_on_the_batch(
         ]
     assert started, "stage 4 logged no batch"
     assert (str(work.batch_number), str(work.batch_count)) == started[-1]
+    rt.db.dispose()
+    shown = invoke_igny8(home, "processing", "--site", "green-thumb", "--json")
+    assert shown.returncode == 0, shown.stderr
+    cli = json.loads(shown.stdout)
+    assert (str(cli["batch_number"]), str(cli["batch_count"])) == started[-1]
+    assert (
+        f"batch {started[-1][0]} of {started[-1][1]}"
+        in invoke_igny8(home, "processing", "--site", "green-thumb").stdout
+    )
     app = open_app(home)
     async with app.run_test(size=SMALL) as pilot:
         await settled()(pilot)
         assert f"batch {started[-1][0]} of {started[-1][1]}" in card_text(app)
+
+
+def test_between_two_batches_igny8_processing_says_what_the_last_batch_log_line_said(
+    runtime: Runtime,
+) -> None:
+    """A run paused for credits just as a batch of stage 4 ended: the next batch has not
+    started, and the count must not drop by one (as it did when the view recounted it)."""
+    rt = runtime
+    reference, site_id = (demo_site(rt, name, grant=0, small=True) for name in ("a", "b"))
+    for site in (reference, site_id):
+        rt.service.update_config(site, ConfigUpdate(stage_4_batch_size=2))
+    rt.workspace.add_credits(10_000)
+    first = rt.service.run_now(reference).run_id
+    assert rt.executor(first, threading.Event()).execute() is RunOutcome.COMPLETED
+    stages = rt.service.run_progress(reference, first).stages  # type: ignore[union-attr]
+    article = stages[3].credits_used / stages[3].processed_count
+    needed = sum(stage.credits_used for stage in stages[:3]) + 4 * article + article / 2
+    second = rt.service.run_now(site_id).run_id
+    with rt.db.write() as s:  # the balance runs out after four articles: two whole batches
+        account = s.scalars(select(Account)).one()
+        credits.grant(s, account.id, credits.to_milli(needed) - account.balance_milli, "test")
+    assert rt.executor(second, threading.Event()).execute() is RunOutcome.PAUSED
+    work = rt.service.current_processing(site_id)
+    assert work is not None and work.stage == 4 and work.processed_in_stage == 4
+    last = [e.message for e in rt.service.logs(site_id, lines=1000) if "started" in e.message]
+    assert last[-1].startswith(f"batch {work.batch_number}/{work.batch_count} started")
 
 
 async def test_the_site_switcher_labels_pending_counts_and_shows_the_last_run_and_target(
