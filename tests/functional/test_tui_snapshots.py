@@ -35,7 +35,16 @@ def utc_local_time() -> Iterator[None]:
     time.tzset()
 
 
-MAIN_SCREEN_IDS = ["idle", "stage-4", "paused", "completed", "failed", "80x24"]
+MAIN_SCREEN_IDS = [
+    "idle",
+    "stage-4",
+    "paused",
+    "completed",
+    "failed",
+    "80x24-running",
+    "80x24-idle",
+    "80x24-paused",
+]
 # At 80x24 the first read both fills the log and grows the processing card above it; following
 # the log again once the screen has settled pins the picture to its newest lines whichever
 # lands first (the log itself keeps them in view when it shrinks: see
@@ -53,6 +62,8 @@ SCREEN_IDS = ["history", "run-detail", "help", "estimate"]
         ("completed", WIDE),
         ("failed", WIDE),
         ("running_in_stage_4", NARROW),
+        ("idle", NARROW),
+        ("paused_in_stage_4", NARROW),
     ],
     ids=MAIN_SCREEN_IDS,
 )

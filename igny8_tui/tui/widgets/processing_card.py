@@ -93,9 +93,8 @@ def processing_text(data: DashboardSnapshot, hosted_here: bool, now: datetime) -
     )
     # Last, so a short card (a small terminal) cuts these first.
     if work is not None and work.up_next:
-        first, *rest = work.up_next[:UP_NEXT_SHOWN]
-        lines.append(f"Up next  {first}")
-        lines += [f"         {item}" for item in rest]
+        lines.append("Up next")
+        lines += [f"  {item}" for item in work.up_next[:UP_NEXT_SHOWN]]
     return "\n".join(lines)
 
 

@@ -70,7 +70,7 @@ class StageView:
     def row(self) -> str:
         """The one-line form for narrow terminals: number, name, state, counts, credits."""
         settled = self.state in ("completed", "failed", "cancelled")
-        counts = f"  {self.counts}" if settled else ""
+        counts = f"  {self.counts}" if settled or (self.state == "waiting" and self.pending) else ""
         cost = f"  {self.cost}" if self.cost else ""
         name = stage_class(self.number).card_name
         return f"{self.number} {name:<17} {self.state_line}{counts}{cost}"
