@@ -7,6 +7,14 @@ DAEMON_POLL_INTERVAL_S = 1.0
 SCHEDULE_CHECK_INTERVAL_S = 60.0
 DAEMON_MAX_RUNS = 4
 
+# `igny8 serve`: where it listens unless told, and how long a browser tab's dashboard has to
+# quit (its tab closed, or the server stopping) before it is killed
+SERVE_DEFAULT_HOST = "127.0.0.1"
+SERVE_DEFAULT_PORT = 8000
+SERVE_TAB_QUIT_TIMEOUT_S = 5.0
+# A browser that stops answering websocket pings for this long has its tab closed
+SERVE_HEARTBEAT_S = 15.0
+
 # How often a waiting host or a follower re-reads the database
 POLL_INTERVAL_S = 0.5
 # How long `igny8 resume` waits to name the host that continues the run (a waiting host polls

@@ -12,6 +12,7 @@ from igny8_tui.cli import (
     item_commands,
     publish_commands,
     run_commands,
+    serve_command,
     workspace_commands,
 )
 from igny8_tui.cli.edge import DEBUG_ENV, Igny8Group
@@ -41,6 +42,7 @@ def cli(ctx: click.Context, debug: bool) -> None:
 
 for module in (
     host_commands,
+    serve_command,
     workspace_commands,
     run_commands,
     config_commands,
