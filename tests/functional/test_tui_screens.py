@@ -8,11 +8,12 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+import pytest
 from pydantic import SecretStr
 from textual.app import App
 from textual.notifications import SeverityLevel
 from textual.screen import Screen
-from textual.widgets import DataTable, Input, Label, OptionList, RichLog, Static
+from textual.widgets import Button, DataTable, Input, Label, OptionList, RichLog, Static, Switch
 
 from igny8_tui.automation.scheduler import DueRunStarter
 from igny8_tui.db.models import utcnow
@@ -160,26 +161,148 @@ async def test_config_form_saves_a_valid_change_and_leaves_the_rest(runtime: Run
     app = ScreenHost(lambda: config_screen(runtime, site_id))
     async with app.run_test(size=(80, 24)) as pilot:
         await replace_input(pilot, "stage_4_batch_size", "3")
-        app.screen.query_one("#skip_stage_6").focus()
-        await pilot.press("space")
-        assert str(app.screen.query_one("#skip_stage_6-state", Label).content) == "on"
         await pilot.press("ctrl+s")
         await until(pilot, lambda: app.result is not NOT_DISMISSED)
         assert app.result is True
         assert ("config saved", "information") in app.notices
     config = runtime.service.config(site_id)
-    assert (config.stage_4_batch_size, config.skip_stage_6) == (3, True)
+    assert config.stage_4_batch_size == 3
     assert (config.stage_1_batch_size, config.skip_stage_5, config.enabled) == (50, False, False)
 
 
-async def test_config_form_escape_leaves_without_saving(runtime: Runtime) -> None:
+def shown_text(label: Label) -> str:
+    """A label's text, asserting the screen shows all of it: on one line, not cut."""
+    text = str(label.content)
+    assert label.region.width >= len(text), f"{text!r} cut to {label.region.width} cells"
+    return text
+
+
+@pytest.mark.parametrize("size", [(80, 24), (120, 40)])
+async def test_config_form_labels_each_field_with_the_spec_name_beside_it(
+    runtime: Runtime, size: tuple[int, int]
+) -> None:
+    site_id = demo_site(runtime)
+    app = ScreenHost(lambda: config_screen(runtime, site_id))
+    async with app.run_test(size=size) as pilot:
+        await pilot.pause()
+        rows = {}
+        for row in app.screen.query(".form-row"):
+            labels = list(row.query(Label))
+            if labels and labels[0].has_class("form-label"):
+                rows[shown_text(labels[0])] = shown_text(row.query_one(".form-spec", Label))
+        assert rows["Keywords per batch (stage 1)"] == "stage_1_batch_size"
+        assert rows["Image prompts per batch (stage 6)"] == "stage_6_batch_size"
+        assert rows["Seconds between batches"] == "within_stage_delay"
+        assert rows["Time of day (HH:MM)"] == "scheduled_time"
+        assert rows["Run on a schedule"] == "enabled=false"
+        assert rows["Stage 5 · Content → Image Prompts"] == "skip_stage_5=false"
+        assert len(rows) == 4 + 2 + 6 + 7  # schedule, delays, batch sizes, stages
+        # Shown without scrolling, label and spec name alike.
+        form = app.screen.query_one("#config-form").region
+        for field in ("enabled", "within_stage_delay", "stage_1_batch_size"):
+            assert form.contains_region(app.screen.query_one(f"#{field}-spec").region)
+
+
+async def test_config_form_switches_a_stage_off_and_saves_it_as_skipped(
+    runtime: Runtime,
+) -> None:
+    site_id = demo_site(runtime)
+    app = ScreenHost(lambda: config_screen(runtime, site_id))
+    async with app.run_test(size=(80, 24)) as pilot:
+        switch = app.screen.query_one("#skip_stage_5", Switch)
+        row = switch.parent
+        assert row is not None
+        assert str(row.query_one(".form-label", Label).content).startswith("Stage 5 · ")
+        state = app.screen.query_one("#skip_stage_5-state", Label)
+        spec = app.screen.query_one("#skip_stage_5-spec", Label)
+        assert (switch.value, str(state.content), str(spec.content)) == (
+            True,
+            "on",
+            "skip_stage_5=false",
+        )
+        switch.focus()
+        await pilot.press("space")
+        assert (switch.value, str(state.content), str(spec.content)) == (
+            False,
+            "off",
+            "skip_stage_5=true",
+        )
+        await pilot.press("ctrl+s")
+        await until(pilot, lambda: app.result is not NOT_DISMISSED)
+        assert app.result is True
+    config = runtime.service.config(site_id)
+    assert config.skip_stage_5 is True
+    assert not any(getattr(config, f"skip_stage_{n}") for n in (1, 2, 3, 4, 6, 7))
+
+
+async def test_config_form_escape_with_an_edit_asks_and_keep_editing_keeps_it(
+    runtime: Runtime,
+) -> None:
     site_id = demo_site(runtime)
     app = ScreenHost(lambda: config_screen(runtime, site_id))
     async with app.run_test(size=(80, 24)) as pilot:
         await replace_input(pilot, "stage_4_batch_size", "3")
         await pilot.press("escape")
+        await until(pilot, lambda: isinstance(app.screen, ConfirmScreen))
+        assert str(app.screen.query_one("#confirm-title", Static).content) == (
+            "Discard your changes?"
+        )
+        assert "stage_4_batch_size" in str(app.screen.query_one("#confirm-body", Static).content)
+        assert "Keep editing" in str(app.screen.query_one("#confirm-no", Button).label)
+        await pilot.click("#confirm-no")
+        await until(pilot, lambda: isinstance(app.screen, ConfigScreen))
+        assert app.result is NOT_DISMISSED
+        assert app.screen.query_one("#stage_4_batch_size", Input).value == "3"
+        await pilot.press("ctrl+s")
+        await until(pilot, lambda: app.result is not NOT_DISMISSED)
+        assert app.result is True
+    assert runtime.service.config(site_id).stage_4_batch_size == 3
+
+
+async def test_config_form_escape_with_an_edit_and_discard_leaves_without_saving(
+    runtime: Runtime,
+) -> None:
+    site_id = demo_site(runtime)
+    before = runtime.service.config(site_id)
+    app = ScreenHost(lambda: config_screen(runtime, site_id))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await replace_input(pilot, "stage_4_batch_size", "3")
+        app.screen.query_one("#skip_stage_6", Switch).toggle()
+        await pilot.press("escape")
+        await until(pilot, lambda: isinstance(app.screen, ConfirmScreen))
+        body = str(app.screen.query_one("#confirm-body", Static).content)
+        assert "stage_4_batch_size" in body and "skip_stage_6" in body
+        assert "Discard" in str(app.screen.query_one("#confirm-yes", Button).label)
+        await pilot.click("#confirm-yes")
+        await until(pilot, lambda: app.result is not NOT_DISMISSED)
         assert app.result is False
-    assert runtime.service.config(site_id).stage_4_batch_size == 6
+        assert not isinstance(app.screen, (ConfigScreen, ConfirmScreen))
+    assert runtime.service.config(site_id) == before
+
+
+async def test_config_form_escape_without_edits_leaves_at_once(runtime: Runtime) -> None:
+    site_id = demo_site(runtime)
+    app = ScreenHost(lambda: config_screen(runtime, site_id))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("escape")
+        await pilot.pause()
+        assert app.result is False
+        assert not isinstance(app.screen, (ConfigScreen, ConfirmScreen))
+
+
+async def test_config_form_an_edit_changed_back_is_no_edit(runtime: Runtime) -> None:
+    site_id = demo_site(runtime)
+    app = ScreenHost(lambda: config_screen(runtime, site_id))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await replace_input(pilot, "stage_4_batch_size", "3")
+        await replace_input(pilot, "stage_4_batch_size", "06")  # the same number, 6
+        switch = app.screen.query_one("#skip_stage_6", Switch)
+        switch.focus()
+        await pilot.press("space", "space")
+        await pilot.press("escape")
+        await pilot.pause()
+        assert app.result is False
+        assert not isinstance(app.screen, (ConfigScreen, ConfirmScreen))
 
 
 async def test_config_form_shows_the_publish_target_and_checks_it_off_the_ui_thread(

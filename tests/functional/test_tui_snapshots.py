@@ -105,8 +105,17 @@ def test_config_form_with_a_validation_error(
         field.value = "0"
         await pilot.press("ctrl+s")
         await still(pilot)
+        # The error's toast times out after a few seconds, which a busy machine can outlast
+        # before the screen settles: the picture is of the form and its error line alone.
+        pilot.app.clear_notifications()
+        await still(pilot)
 
     assert snap_compare(app, terminal_size=WIDE, run_before=type_zero_and_save)
+
+
+def test_config_form_at_80x24(snap_compare, dashboard_states: StateCache, tmp_path: Path) -> None:
+    app = dashboard_states.app(tmp_path / "home", "idle")
+    assert snap_compare(app, terminal_size=NARROW, run_before=settled("e"))
 
 
 def publishing_to_srv_blog(home: Path) -> None:
@@ -152,6 +161,7 @@ def test_every_stored_snapshot_belongs_to_a_test() -> None:
         *(f"test_main_screen[{name}].svg" for name in MAIN_SCREEN_IDS),
         *(f"test_screens[{name}].svg" for name in SCREEN_IDS),
         "test_config_form_with_a_validation_error.svg",
+        "test_config_form_at_80x24.svg",
         *(f"test_articles[{name}].svg" for name in ARTICLE_IDS),
     }
     assert {svg.name for svg in stored.glob("*.svg")} == expected

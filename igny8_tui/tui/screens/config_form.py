@@ -1,4 +1,7 @@
-"""The site's AutomationConfig as a form: Save validates every field, all or nothing."""
+"""The site's AutomationConfig as a form: Save validates every field, all or nothing.
+
+Each field reads as a human label with the spec's name beside it (the name `igny8 config set`
+takes, and the one a validation message gives)."""
 
 from __future__ import annotations
 
@@ -25,6 +28,7 @@ from igny8_tui.schemas import (
     describe_config_error,
 )
 from igny8_tui.tui.messages import Notice
+from igny8_tui.tui.screens.confirm import ConfirmScreen
 
 FREQUENCIES = ("daily", "weekly", "monthly")
 # The stages whose batch size the spec's config holds (stage 7 publishes in fixed batches).
@@ -35,8 +39,29 @@ BATCH_FIELDS = tuple(f"stage_{n}_batch_size" for n in BATCHED_STAGES)
 DELAY_FIELDS = ("within_stage_delay", "between_stage_delay")
 SKIP_FIELDS = tuple(f"skip_stage_{s.number}" for s in STAGES)
 SKIP_BY_STAGE = tuple(zip((s.number for s in STAGES), SKIP_FIELDS, strict=True))
-SWITCH_FIELDS = ("enabled", *SKIP_FIELDS)
 INPUT_FIELDS = ("scheduled_time", "timezone", *BATCH_FIELDS, *DELAY_FIELDS)
+
+
+def _batch_label(stage: int) -> str:
+    noun = stage_class(stage).noun
+    return f"{noun[0].upper()}{noun[1:]} per batch (stage {stage})"
+
+
+def _stage_label(stage: int) -> str:
+    return f"Stage {stage} · {stage_class(stage).name}"
+
+
+# What the operator reads beside each of the spec's fields.
+LABELS = {
+    "enabled": "Run on a schedule",
+    "frequency": "How often",
+    "scheduled_time": "Time of day (HH:MM)",
+    "timezone": "Time zone",
+    "within_stage_delay": "Seconds between batches",
+    "between_stage_delay": "Seconds between stages",
+    **{field: _batch_label(n) for n, field in zip(BATCHED_STAGES, BATCH_FIELDS, strict=True)},
+    **{field: _stage_label(n) for n, field in SKIP_BY_STAGE},
+}
 
 
 class ConfigSaved(Message):
@@ -81,11 +106,12 @@ def _as_stored(value: object) -> object:
     return value.strftime("%H:%M") if isinstance(value, time) else value
 
 
-def _row(field: str, widget: Widget, hint: str = "") -> Horizontal:
+def _row(field: str, *widgets: Widget, spec: str | None = None) -> Horizontal:
+    """The field's label, its widgets, and the spec's name for it, muted."""
     return Horizontal(
-        Label(field, classes="form-label"),
-        widget,
-        Label(hint, classes="form-hint"),
+        Label(LABELS[field], classes="form-label"),
+        *widgets,
+        Label(spec or field, id=f"{field}-spec", classes="form-spec"),
         classes="form-row",
     )
 
@@ -95,8 +121,11 @@ def _switch_state(on: bool) -> str:
     return "on" if on else "off"
 
 
-def _stage_hint(stage: int) -> str:
-    return stage_class(stage).name.replace(" → ", "→")
+def _switch_spec(field: str, on: bool) -> str:
+    """The setting a switch stands for, as `igny8 config set` takes it: a stage's switch is on
+    while the stage runs, so it sets skip_stage_N to the opposite."""
+    value = not on if field in SKIP_FIELDS else on
+    return f"{field}={str(value).lower()}"
 
 
 def _section(title: str, section_id: str, *rows: Widget) -> Vertical:
@@ -113,7 +142,8 @@ class ConfigScreen(Screen[bool]):
         Binding("ctrl+t", "check_target", "Check target", id="config.check_target"),
         Binding("escape", "cancel", "Cancel", id="config.cancel"),
     ]
-    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (100, "-wide")]
+    # Two columns need 120: below that the sections stack (see screens.tcss).
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (120, "-wide")]
 
     def __init__(
         self,
@@ -140,9 +170,9 @@ class ConfigScreen(Screen[bool]):
             with Vertical(classes="form-column"):
                 yield self._schedule_section()
                 yield self._delay_section()
-            with Vertical(classes="form-column"):
+            with Vertical(id="config-stage-column", classes="form-column"):
                 yield self._batch_section()
-                yield self._skip_section()
+                yield self._stage_section()
                 yield self._publish_section()
         with Horizontal(id="config-actions"):
             yield Static(id="config-error")
@@ -161,18 +191,16 @@ class ConfigScreen(Screen[bool]):
             classes="form-field",
         )
 
-    def _switch_row(self, field: str, hint: str) -> Horizontal:
-        on = bool(getattr(self.current, field))
-        return Horizontal(
-            Label(field, classes="form-label"),
+    def _switch_row(self, field: str, on: bool) -> Horizontal:
+        return _row(
+            field,
             Switch(on, id=field, classes="form-field"),
             Label(
                 _switch_state(on),
                 id=f"{field}-state",
                 classes="switch-state -on" if on else "switch-state",
             ),
-            Label(hint, classes="form-hint"),
-            classes="form-row",
+            spec=_switch_spec(field, on),
         )
 
     def _schedule_section(self) -> Vertical:
@@ -189,27 +217,25 @@ class ConfigScreen(Screen[bool]):
         return _section(
             "Schedule",
             "config-schedule",
-            self._switch_row("enabled", "run on a schedule"),
+            self._switch_row("enabled", config.enabled),
             _row("frequency", frequency),
-            _row("scheduled_time", self._input("scheduled_time", "HH:MM"), "HH:MM"),
+            _row("scheduled_time", self._input("scheduled_time", "HH:MM")),
             _row("timezone", self._input("timezone", "this machine's zone")),
             Static(f"next scheduled run: {next_run}", id="config-next-run"),
         )
 
     def _batch_section(self) -> Vertical:
-        rows = [
-            _row(field, self._input(field, numeric=True), _stage_hint(n))
-            for n, field in zip(BATCHED_STAGES, BATCH_FIELDS, strict=True)
-        ]
+        rows = [_row(field, self._input(field, numeric=True)) for field in BATCH_FIELDS]
         return _section("Batch sizes", "config-batches", *rows)
 
     def _delay_section(self) -> Vertical:
-        rows = [_row(field, self._input(field, numeric=True), "seconds") for field in DELAY_FIELDS]
+        rows = [_row(field, self._input(field, numeric=True)) for field in DELAY_FIELDS]
         return _section("Delays", "config-delays", *rows)
 
-    def _skip_section(self) -> Vertical:
-        rows = [self._switch_row(field, _stage_hint(n)) for n, field in SKIP_BY_STAGE]
-        return _section("Stages switched off", "config-skips", *rows)
+    def _stage_section(self) -> Vertical:
+        """A switch per stage, on while the stage runs (skip_stage_N false)."""
+        rows = [self._switch_row(field, not getattr(self.current, field)) for field in SKIP_FIELDS]
+        return _section("Stages", "config-stages", *rows)
 
     def _publish_section(self) -> Vertical:
         """Where the site publishes (set with `igny8 publish set`), and a check of it now."""
@@ -253,16 +279,39 @@ class ConfigScreen(Screen[bool]):
 
     @on(Switch.Changed)
     def _switch_changed(self, event: Switch.Changed) -> None:
-        state = self.query_one(f"#{event.switch.id}-state", Label)
+        field = str(event.switch.id)
+        state = self.query_one(f"#{field}-state", Label)
         state.update(_switch_state(event.value))
         state.set_class(event.value, "-on")
+        self.query_one(f"#{field}-spec", Label).update(_switch_spec(field, event.value))
 
     def form_values(self) -> dict[str, str]:
-        """Every field as typed, in the words `igny8 config set` takes."""
-        values = {f: str(self.query_one(f"#{f}", Switch).value).lower() for f in SWITCH_FIELDS}
+        """Every field as typed, in the words `igny8 config set` takes (a stage's switch is on
+        while it runs: skip_stage_N is its opposite)."""
+
+        def switched_on(field: str) -> bool:
+            return self.query_one(f"#{field}", Switch).value
+
+        values = {"enabled": str(switched_on("enabled")).lower()}
+        values.update({f: str(not switched_on(f)).lower() for f in SKIP_FIELDS})
         values["frequency"] = str(self.query_one("#frequency", Select).value)
         values.update({f: self.query_one(f"#{f}", Input).value.strip() for f in INPUT_FIELDS})
         return values
+
+    def _differs(self, field: str, text: str) -> bool:
+        """Whether the field as typed differs from the config as loaded: by value, so "050"
+        is still 50, and a value typed and typed back is no edit."""
+        try:
+            value = getattr(ConfigUpdate.model_validate({field: text}), field)
+        except ValidationError:
+            return True  # what was loaded is valid
+        loaded: object = getattr(self.current, field)
+        return _as_stored(value) != loaded
+
+    def edited_fields(self, values: dict[str, str] | None = None) -> list[str]:
+        """The spec's names of the fields that differ from the config as loaded."""
+        values = self.form_values() if values is None else values
+        return [field for field, text in values.items() if self._differs(field, text)]
 
     def _changes(self) -> ConfigUpdate:
         """The validated fields that differ from the stored config; _FormError naming the first
@@ -273,13 +322,7 @@ class ConfigScreen(Screen[bool]):
         except ValidationError as exc:
             field = str(exc.errors()[0]["loc"][0])
             raise _FormError(describe_config_error(exc, values), field) from None
-        stored = self.current.model_dump()
-        changed = {
-            field: getattr(full, field)
-            for field in values
-            if _as_stored(getattr(full, field)) != stored[field]
-        }
-        return ConfigUpdate(**changed)
+        return ConfigUpdate(**{f: getattr(full, f) for f in self.edited_fields(values)})
 
     def action_save(self) -> None:
         error = self.query_one("#config-error", Static)
@@ -313,7 +356,20 @@ class ConfigScreen(Screen[bool]):
         self.dismiss(True)
 
     def action_cancel(self) -> None:
-        self.dismiss(False)
+        """Leave without saving; with edits, only once the operator says to discard them."""
+        edited = self.edited_fields()
+        if not edited:
+            self.dismiss(False)
+            return
+
+        def answered(discard: bool | None) -> None:
+            if discard:
+                self.dismiss(False)
+
+        body = f"Not saved: {', '.join(edited)}. Discard them and leave, or keep editing?"
+        self.app.push_screen(
+            ConfirmScreen("Discard your changes?", body, "Discard", "Keep editing"), answered
+        )
 
     @on(Button.Pressed, "#config-save")
     def _save_pressed(self) -> None:
