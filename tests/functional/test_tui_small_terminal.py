@@ -352,3 +352,22 @@ async def test_leave_it_for_another_host_quits_and_releases_the_run(
     run = the_run(slow_runtime)
     assert run.status == "running" and run.control_request is None
     assert run.lease_owner is None, "quitting must release the run for the next host"
+
+
+async def test_log_lines_wrap_again_to_a_new_width(
+    dashboard_states: StateCache, tmp_path: Path
+) -> None:
+    """Lines are wrapped as they are written; a wider log (the layout turning narrow stacks it
+    under the card, or the first read landing before the layout settled) must not keep them
+    wrapped to the old width."""
+    app = dashboard_states.app(tmp_path / "home", "completed")
+    async with app.run_test(size=WIDE) as pilot:
+        await settled()(pilot)
+        lines = app.screen.query_one("#log-lines", RichLog)
+        beside_the_card = lines.scrollable_content_region.width
+        assert max(strip.cell_length for strip in lines.lines) <= beside_the_card
+        await pilot.resize_terminal(*SMALL)
+        await until(pilot, lambda: lines.scrollable_content_region.width > beside_the_card)
+        await until(
+            pilot, lambda: max(strip.cell_length for strip in lines.lines) > beside_the_card
+        )

@@ -46,6 +46,7 @@ class ActivityLog(Vertical):
         self.text = ""
         self.following = True
         self.held = 0
+        self._wrapped_at = 0
 
     def compose(self) -> ComposeResult:
         yield RichLog(max_lines=MAX_SHOWN_LINES, id="log-lines", wrap=True, min_width=20)
@@ -127,7 +128,14 @@ class ActivityLog(Vertical):
         search.focus()
 
     def on_resize(self) -> None:
-        """A smaller log (a smaller terminal) keeps its newest line in view while following."""
+        """Lines are wrapped when written: a new width writes them again, wrapped to it (the
+        first lines may land before the layout settles). A smaller log (a smaller terminal)
+        keeps its newest line in view while following."""
+        if self.size.width != self._wrapped_at:
+            self._wrapped_at = self.size.width
+            if self.entries:
+                # After the layout, so the lines below are wrapped to their new width.
+                self.call_after_refresh(self._redraw)
         if self.following:
             log = self.query_one(RichLog)
             self.call_after_refresh(log.scroll_end, animate=False, immediate=True)
