@@ -65,16 +65,25 @@ def _tolerated(exc: Exception) -> None:
 
 
 def record_claim(
-    session: Session, name: str, run_id: int, token: int, ttl_s: float, now: datetime
+    session: Session,
+    name: str,
+    run_id: int,
+    token: int,
+    ttl_s: float,
+    now: datetime,
+    *,
+    already_held: bool,
 ) -> None:
-    """In the claim's transaction: the host `name` claimed `run_id` with `token`. A savepoint,
-    so a failure here rolls back this row only, never the claim."""
+    """In the claim's transaction: the host `name` claimed `run_id` with `token` (counted once
+    when it `already_held` the run). A savepoint, so a failure here rolls back this row only,
+    never the claim."""
     base = _this_process(name, ttl_s, now)
     claimed = {"last_run_id": run_id, "last_token": token, "last_claimed_at": now}
+    counted = Host.runs_claimed if already_held else Host.runs_claimed + 1
     values = {
         **base,
         **claimed,
-        "runs_claimed": case((_earlier_process(), 1), else_=Host.runs_claimed + 1),
+        "runs_claimed": case((_earlier_process(), 1), else_=counted),
     }
     try:
         with session.begin_nested():

@@ -74,7 +74,9 @@ def try_claim(session: Session, run_id: int, owner: str, ttl_s: float) -> Claim 
     ).scalar_one_or_none()
     if token is None or before is None:
         return None
-    record_claim(session, owner, run_id, token, ttl_s, now)
+    record_claim(
+        session, owner, run_id, token, ttl_s, now, already_held=before.lease_owner == owner
+    )
     previous = before.lease_owner if before.lease_owner != owner else None
     return Claim(Lease(run_id, owner, token, ttl_s), previous, before.heartbeat_at)
 
