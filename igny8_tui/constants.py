@@ -6,6 +6,19 @@ from __future__ import annotations
 DAEMON_POLL_INTERVAL_S = 1.0
 SCHEDULE_CHECK_INTERVAL_S = 60.0
 DAEMON_MAX_RUNS = 4
+# A host renews each lease it holds this many times per lease TTL.
+HEARTBEATS_PER_TTL = 4
+# A host's own heartbeat (its `hosts` row) is written about four times per lease TTL, never
+# more often than this.
+HOST_BEAT_MIN_INTERVAL_S = 1.0
+# A run's lease is stuck once its holder has missed this many heartbeats (one every TTL/4).
+STUCK_AFTER_MISSED_BEATS = 2
+# A host silent for this many of its lease TTLs, without a clean stop, is gone.
+HOST_GONE_AFTER_TTLS = 3
+# The hosts view lists hosts seen (or that claimed a run) this recently, besides every holder.
+HOSTS_SHOWN_FOR_S = 24 * 3600
+# A host not seen for this long is forgotten when another host registers.
+HOSTS_KEPT_FOR_S = 7 * 24 * 3600
 
 # `igny8 serve`: where it listens unless told, and how long a browser tab's dashboard has to
 # quit (its tab closed, or the server stopping) before it is killed

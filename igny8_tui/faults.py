@@ -1,9 +1,9 @@
 """Fault injection at the engine's write sites, so tests meet a full disk without filling one.
 
 ``IGNY8_FAULTS`` lists faults as ``SITE=ERRNO[@N]``, comma-separated: every write at SITE
-(``database``, ``media``, ``published``, ``secrets`` or ``export``) after the first N raises
-``OSError(ERRNO)``, e.g. ``IGNY8_FAULTS="media=ENOSPC@2"`` lets two images land, then the disk
-is "full". Tests use it because a real full disk is hard to make and a real EACCES doesn't bite
+(``database``, ``hosts``, ``media``, ``published``, ``secrets`` or ``export``) after the first N
+raises ``OSError(ERRNO)``, e.g. ``IGNY8_FAULTS="media=ENOSPC@2"`` lets two images land, then the
+disk is "full". Tests use it because a real full disk is hard to make and a real EACCES doesn't bite
 root, which CI runs as.
 Unset, as in production, a check costs one dictionary lookup.
 """
@@ -19,7 +19,7 @@ from pathlib import Path
 from igny8_tui.errors import InvalidInputError
 
 FAULTS_ENV = "IGNY8_FAULTS"
-SITES = frozenset({"database", "export", "media", "published", "secrets"})
+SITES = frozenset({"database", "export", "hosts", "media", "published", "secrets"})
 
 
 @dataclass

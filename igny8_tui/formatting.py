@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime, tzinfo
 
 from igny8_tui.redaction import redacted_url
-from igny8_tui.schemas import RetryReport, RunSummary
+from igny8_tui.schemas import HostView, RetryReport, RunSummary
 from igny8_tui.settings import Settings
 
 
@@ -64,6 +64,19 @@ def host_sentence(run: RunSummary, now: datetime | None = None) -> str | None:
     if run.host_state == "waiting":
         return "waiting for a host: start `igny8 daemon`, `igny8 run --site ...` or the dashboard"
     return None
+
+
+def host_process(host: HostView) -> str:
+    """Which process a host is: `daemon 4242 · web1`."""
+    process = f"{host.role} {host.pid}" if host.pid is not None else host.role
+    return f"{process} · {host.machine}" if host.machine else process
+
+
+def last_claim(host: HostView) -> str:
+    """The last run a host claimed, for a host that holds none now."""
+    if host.last_run_id is None:
+        return "none"
+    return f"none · last run {host.last_run_id}"
 
 
 def ai_label(settings: Settings) -> str:

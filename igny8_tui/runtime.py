@@ -26,7 +26,8 @@ from igny8_tui.atomic_files import write_atomic
 from igny8_tui.automation.executor import RunExecutor, StopMode
 from igny8_tui.automation.foreground import follow, host_until_done
 from igny8_tui.automation.host import Host, OutcomeListener
-from igny8_tui.automation.lease import host_identity
+from igny8_tui.automation.host_names import host_identity
+from igny8_tui.automation.host_registry import HostPresence
 from igny8_tui.automation.logger import LogListener
 from igny8_tui.automation.publish_targets import PublishTargets, wordpress_settings_from
 from igny8_tui.automation.service import AutomationService
@@ -272,6 +273,7 @@ class Runtime:
             lambda: self.executor(run_id, stop),
             stop,
             notice,
+            HostPresence(self.db, self.actor, self.settings.lease_ttl_s),
             wait_through_pauses,
         )
 

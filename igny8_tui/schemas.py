@@ -29,6 +29,9 @@ CAUSES_NEEDING_THE_OPERATOR: frozenset[PauseCause] = frozenset(
     {"credits", "environment", "credentials", "configuration"}
 )
 HostState = Literal["hosted", "stuck", "waiting"]
+# A host as the hosts view shows it: holding runs now, serving with none, stopped cleanly, or
+# gone (silent for a few lease TTLs, or its process died, without a clean stop).
+HostActivity = Literal["holding", "idle", "stopped", "gone"]
 StageState = Literal["waiting", "active", "paused", "completed", "skipped", "failed", "cancelled"]
 LogLevel = Literal["DEBUG", "INFO", "WARN", "ERROR"]
 LOG_LEVELS: tuple[LogLevel, ...] = ("DEBUG", "INFO", "WARN", "ERROR")
@@ -392,6 +395,48 @@ class DashboardSnapshot(_Payload):
     @property
     def active(self) -> bool:
         return self.run is not None and self.run.active
+
+
+class HeldLease(_Payload):
+    """A run whose lease names a host now: how fresh its heartbeat is, when the lease runs out,
+    and, once it is stuck, how and when another host recovers it."""
+
+    run_id: int
+    site_id: int
+    site_name: str
+    status: RunStatus
+    token: int
+    heartbeat_at: datetime | None
+    seconds_since_heartbeat: float | None
+    # Negative once the lease has run out (that many seconds ago).
+    seconds_until_expiry: float | None
+    stuck: bool
+    recovery: str | None
+
+
+class HostView(_Payload):
+    """A process that executes runs (the dashboard, `igny8 daemon`, `igny8 run`), as
+    `igny8 hosts` and the hosts view show it. `seconds_since_seen`: its own heartbeat or a
+    lease heartbeat, whichever is newer."""
+
+    name: str
+    role: str
+    machine: str
+    pid: int | None
+    state: HostActivity
+    started_at: datetime | None
+    seen_at: datetime | None
+    seconds_since_seen: float | None
+    stopped_at: datetime | None
+    runs_claimed: int
+    last_run_id: int | None
+    last_token: int | None
+    last_claimed_at: datetime | None
+    leases: list[HeldLease]
+
+    @property
+    def stuck(self) -> list[HeldLease]:
+        return [lease for lease in self.leases if lease.stuck]
 
 
 # ----- the workspace: credits, sites, keywords, listings -----

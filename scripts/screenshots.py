@@ -71,6 +71,7 @@ SHOTS = [
     ("articles", "completed", (120, 40), ("c",)),
     ("article-detail", "completed", (120, 40), ("c", "enter")),
     ("help", "idle", (120, 40), ("question_mark",)),
+    ("hosts", "hosts", (120, 40), ("H",)),
 ]
 
 

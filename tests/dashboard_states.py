@@ -16,7 +16,8 @@ from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
 from textual.pilot import Pilot
 from textual.widgets import Input
 from textual.worker import WorkerState
@@ -24,7 +25,7 @@ from textual.worker import WorkerState
 from igny8_tui.automation import credits
 from igny8_tui.automation.executor import RunOutcome
 from igny8_tui.automation.workspace import Workspace
-from igny8_tui.db.models import Account, ActivityLog, AutomationRun
+from igny8_tui.db.models import Account, ActivityLog, AutomationConfig, AutomationRun, Host, Site
 from igny8_tui.runtime import Runtime
 from igny8_tui.tui.app import Igny8App
 
@@ -161,7 +162,86 @@ def failed(rt: Runtime) -> int:
     return site_id
 
 
-STATES = ("idle", "paused_in_stage_4", "running_in_stage_4", "completed", "failed")
+STALLED_HOST = "daemon:ops@web2:5120"
+# A host an older igny8 ran: it has no row in `hosts`, only its name on the run it held.
+OLD_HOST = "run:ana@laptop:9120"
+
+
+def _held_run(s: Session, site_name: str, owner: str, token: int, silent_s: float) -> None:
+    """A running run of `site_name`, held by `owner` (a 60 s lease) that last beat `silent_s`
+    seconds before FIXED_NOW."""
+    site = s.scalars(select(Site).where(Site.name == site_name)).one()
+    config = s.scalars(select(AutomationConfig).where(AutomationConfig.site_id == site.id)).one()
+    beat = FIXED_NOW - timedelta(seconds=silent_s)
+    s.add(
+        AutomationRun(
+            config_id=config.id,
+            site_id=site.id,
+            trigger_type="scheduled",
+            status="running",
+            current_stage=1,
+            started_at=beat - timedelta(minutes=5),
+            initial_snapshot={},
+            progress={},
+            lease_owner=owner,
+            lease_token=token,
+            lease_expires_at=beat + timedelta(seconds=60),
+            heartbeat_at=beat,
+        )
+    )
+
+
+def _host(
+    name: str, started_ago: timedelta, seen_ago: timedelta, claimed: int, last: tuple[int, int]
+) -> Host:
+    role, _, where = name.partition(":")
+    machine, _, pid = where.partition("@")[2].partition(":")
+    return Host(
+        name=name,
+        role=role,
+        machine=machine,
+        pid=int(pid),
+        lease_ttl_s=60.0,
+        started_at=FIXED_NOW - started_ago,
+        seen_at=FIXED_NOW - seen_ago,
+        runs_claimed=claimed,
+        last_run_id=last[0],
+        last_token=last[1],
+        last_claimed_at=FIXED_NOW - seen_ago - timedelta(minutes=8),
+    )
+
+
+def hosts(rt: Runtime) -> int:
+    """Five hosts: the daemon on web1 runs the site's run on time; the one on web2 went silent
+    40 s ago (its lease has 20 s left); an older igny8 on a laptop left a run whose lease ran out
+    3:05 ago; this dashboard serves with no run; a daemon on web3 stopped cleanly 2 h ago."""
+    site_id = running_in_stage_4(rt)
+    with rt.db.write() as s:
+        s.execute(delete(Host))  # the rows the state's own runs wrote, at the real time
+        run = s.scalars(select(AutomationRun)).one()
+        run.lease_expires_at = (
+            run.heartbeat_at + timedelta(seconds=60) if run.heartbeat_at else None
+        )
+        _held_run(s, "brew-lab", STALLED_HOST, 3, silent_s=40)
+        _held_run(s, "trail-notes", OLD_HOST, 1, silent_s=245)
+        seconds, hours = timedelta(seconds=1), timedelta(hours=1)
+        s.add_all(
+            [
+                _host(OTHER_HOST, 3 * hours, 3 * seconds, 4, (run.id, run.lease_token)),
+                _host(STALLED_HOST, 5 * hours, 40 * seconds, 2, (run.id + 1, 3)),
+                _host(ACTOR, hours, seconds, 1, (run.id, 1)),
+                _host("daemon:ops@web3:3001", 6 * hours, 2 * hours, 3, (run.id, 1)),
+                # Seen three days ago: not listed.
+                _host("daemon:ops@web4:880", 80 * hours, 72 * hours, 9, (run.id, 1)),
+            ]
+        )
+        s.flush()
+        stopped = s.scalars(select(Host).where(Host.name == "daemon:ops@web3:3001")).one()
+        stopped.stopped_at = stopped.seen_at
+    return site_id
+
+
+STATES = ("idle", "paused_in_stage_4", "running_in_stage_4", "completed", "failed", "hosts")
 SITE = "green-thumb"
 ACTOR = "dashboard:ops@web1:7"
 DATABASE = "igny8.db"

@@ -8,6 +8,7 @@ from collections.abc import Callable
 from sqlalchemy import select
 
 from igny8_tui.automation.executor import RunExecutor, RunNotClaimable
+from igny8_tui.automation.host_registry import HostPresence
 from igny8_tui.constants import POLL_INTERVAL_S
 from igny8_tui.db.engine import Database
 from igny8_tui.db.models import AutomationRun
@@ -33,12 +34,29 @@ def host_until_done(
     make_executor: ExecutorFactory,
     stop: threading.Event,
     notice: Notice,
+    presence: HostPresence,
     wait_through_pauses: bool = True,
 ) -> RunOutcome:
     """Execute the run; while an operator has paused it, wait for a resume from any process
     and continue here. A pause that needs the operator to fix something first (credits, the
     disk, the API key) ends here, as does any pause without ``wait_through_pauses``. When
-    another host has the run, follow it to its end."""
+    another host has the run, follow it to its end. This process is a host meanwhile:
+    `presence` registers it, beats while it waits, and marks its stop."""
+    presence.register()
+    outcome = _host(db, run_id, make_executor, stop, notice, presence, wait_through_pauses)
+    presence.stopped()
+    return outcome
+
+
+def _host(
+    db: Database,
+    run_id: int,
+    make_executor: ExecutorFactory,
+    stop: threading.Event,
+    notice: Notice,
+    presence: HostPresence,
+    wait_through_pauses: bool,
+) -> RunOutcome:
     while True:
         executor = make_executor()
         try:
@@ -55,6 +73,7 @@ def host_until_done(
             return RunOutcome.PAUSED
         notice(f"paused: {reason} — `igny8 resume` from any shell continues it here")
         while status == "paused":
+            presence.beat()
             if stop.wait(POLL_INTERVAL_S):
                 return RunOutcome.PAUSED
             status, reason, cause = _status(db, run_id)

@@ -11,6 +11,7 @@ from collections.abc import Callable
 from sqlalchemy import select
 
 from igny8_tui.automation.executor import RunExecutor, RunNotClaimable, StopMode
+from igny8_tui.automation.host_registry import HostPresence
 from igny8_tui.automation.lease import claimable
 from igny8_tui.automation.logger import LogListener
 from igny8_tui.automation.scheduler import DueRunStarter, ScheduleOutcome, start_scheduler
@@ -48,19 +49,23 @@ class Host:
 
     def serve(self, stop: threading.Event, poll_s: float = DAEMON_POLL_INTERVAL_S) -> None:
         """Run until `stop` is set; then let each run finish its item in hand and release it."""
+        presence = HostPresence(self.db, self.service.actor, self.lease_ttl_s)
+        presence.register()
         starter = DueRunStarter(self.db, self.service.create_run)
         scheduler = start_scheduler(starter, self._log_schedule)
         self.logger.info("host %s started; lease ttl %gs", self.service.actor, self.lease_ttl_s)
         try:
             while not stop.is_set():
                 self.pick_up_runs()
+                presence.beat()
                 stop.wait(poll_s)
         finally:
             scheduler.shutdown(wait=False)
             self.stopping.set()
             for worker in list(self._workers.values()):
                 worker.join()
-            self.logger.info("host %s stopped; its runs are released", self.service.actor)
+        presence.stopped()
+        self.logger.info("host %s stopped; its runs are released", self.service.actor)
 
     def hosting(self) -> list[int]:
         """Runs executing on this host right now."""

@@ -2,23 +2,20 @@
 
 from __future__ import annotations
 
-import getpass
-import os
-import socket
 import threading
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from pathlib import Path
 
 from sqlalchemy import ColumnElement, or_, select, update
 from sqlalchemy.orm import Session
 
 from igny8_tui.automation.environment import environment_fault
+from igny8_tui.automation.host_names import holder_is_dead_here
+from igny8_tui.automation.host_registry import record_claim
+from igny8_tui.constants import HEARTBEATS_PER_TTL
 from igny8_tui.db.engine import Database
 from igny8_tui.db.models import AutomationRun, utcnow
 from igny8_tui.errors import LeaseLostError
-
-HEARTBEATS_PER_TTL = 4
 
 
 @dataclass(frozen=True)
@@ -47,7 +44,8 @@ def claimable(now: datetime, owner: str | None = None) -> ColumnElement[bool]:
 
 
 def try_claim(session: Session, run_id: int, owner: str, ttl_s: float) -> Claim | None:
-    """Take a running run whose lease is free, expired or ours; None when another host has it."""
+    """Take a running run whose lease is free, expired or ours; None when another host has it.
+    The host's row (`hosts`) records the claim in the same transaction."""
     now = utcnow()
     before = session.execute(
         select(AutomationRun.lease_owner, AutomationRun.heartbeat_at).where(
@@ -76,6 +74,9 @@ def try_claim(session: Session, run_id: int, owner: str, ttl_s: float) -> Claim 
     ).scalar_one_or_none()
     if token is None or before is None:
         return None
+    record_claim(
+        session, owner, run_id, token, ttl_s, now, already_held=before.lease_owner == owner
+    )
     previous = before.lease_owner if before.lease_owner != owner else None
     return Claim(Lease(run_id, owner, token, ttl_s), previous, before.heartbeat_at)
 
@@ -133,39 +134,6 @@ class LeaseKeeper:
                 # its next write and pauses the run; the beat tries again until then.
                 if environment_fault(exc) is None:
                     raise
-
-
-def host_identity(role: str) -> str:
-    """A readable name for this process, e.g. `run:alice@web1:4242`."""
-    return f"{role}:{getpass.getuser()}@{socket.gethostname()}:{os.getpid()}"
-
-
-def holder_is_dead_here(owner: str) -> bool:
-    """Is ``owner`` (a `host_identity`) a process of this machine that no longer runs?
-
-    False whenever in doubt (another machine, a name of another shape, a pid now reused):
-    then the lease simply runs out first."""
-    _, _, where = owner.partition(":")
-    machine, _, pid_text = where.rpartition("@")[2].rpartition(":")
-    if machine != socket.gethostname() or not pid_text.isdigit() or int(pid_text) == os.getpid():
-        return False
-    pid = int(pid_text)
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return True
-    except PermissionError:
-        return False  # alive, as another user
-    return _is_zombie(pid)
-
-
-def _is_zombie(pid: int) -> bool:
-    """Killed but not yet reaped by its parent: dead, though the pid still answers."""
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
-        return False
-    return stat.rpartition(")")[2].split()[:1] == ["Z"]
 
 
 def lease_is_live(run: AutomationRun, now: datetime | None = None) -> bool:

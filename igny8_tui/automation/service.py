@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from igny8_tui.automation import credits, run_state
 from igny8_tui.automation.forecast import balance_of, ratios_for_site, stage_estimates
-from igny8_tui.automation.lease import holder_is_dead_here, try_claim
+from igny8_tui.automation.host_names import holder_is_dead_here
+from igny8_tui.automation.host_views import host_views
+from igny8_tui.automation.lease import try_claim
 from igny8_tui.automation.logger import AutomationLogger
 from igny8_tui.automation.publish_targets import published_where, target_label
 from igny8_tui.automation.retry import failed_count, retry
@@ -53,6 +57,7 @@ from igny8_tui.schemas import (
     Estimate,
     GlobalProgress,
     HostedHere,
+    HostView,
     LogEntry,
     LogLevel,
     PipelineOverview,
@@ -335,6 +340,14 @@ class AutomationService:
                     )
                 )
             return states
+
+    # ----- beyond the spec: the hosts -----
+
+    def hosts(self, now: datetime | None = None) -> list[HostView]:
+        """Every host holding a run now or seen in the last day, in one read (`now`: the
+        moment ages are counted to, for a screen on a fixed clock)."""
+        with self.db.read() as session:
+            return host_views(session, now or utcnow(), self.settings.lease_ttl_s)
 
     # ----- 8-10: control -----
 

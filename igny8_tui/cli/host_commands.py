@@ -1,4 +1,5 @@
-"""Long-lived hosts: the dashboard, the demo that opens it, and the headless daemon."""
+"""Long-lived hosts: the dashboard, the demo that opens it, and the headless daemon; and
+`igny8 hosts`, which lists every host."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ import click
 
 from igny8_tui.cli.host_logging import activity_to, host_logger
 from igny8_tui.cli.options import State, command, on_terminal
+from igny8_tui.cli.payloads import HostList
 from igny8_tui.constants import DAEMON_MAX_RUNS
 
 DEMO_SITE = "green-thumb"
@@ -76,4 +78,12 @@ def daemon(state: State, max_runs: int, json_logs: bool) -> None:
     host.serve(stop)
 
 
-COMMANDS = (dashboard, demo, daemon)
+@click.command()
+@command(read_only=True)
+def hosts(state: State) -> None:
+    """List the hosts: every one holding a run now, or seen in the last 24 hours, with the runs
+    it holds (fencing token, heartbeat) and, for a stuck run, when another host recovers it."""
+    state.emit(HostList(state.runtime.service.hosts()))
+
+
+COMMANDS = (dashboard, demo, daemon, hosts)

@@ -15,6 +15,7 @@ from igny8_tui.cli.payloads import (
     ConfigView,
     ContentList,
     HistoryReport,
+    HostList,
     KeywordList,
     LogLines,
     PromptsReport,
@@ -23,7 +24,7 @@ from igny8_tui.cli.payloads import (
     SiteList,
     StatusReport,
 )
-from igny8_tui.formatting import duration, host_sentence
+from igny8_tui.formatting import duration, host_process, host_sentence, last_claim
 from igny8_tui.runtime import CheckResult
 from igny8_tui.schemas import (
     ArticleDetail,
@@ -166,6 +167,37 @@ def _history(data: HistoryReport) -> str:
     if data.not_started:
         text += "\n\n" + "\n".join(f"{_time(n.created_at)} {n.message}" for n in data.not_started)
     return text
+
+
+@render.register
+def _hosts(hosts: HostList) -> str:
+    if not hosts.root:
+        return "no host holds a run, and none was seen in the last 24 hours"
+    rows = []
+    for host in hosts.root:
+        held = ", ".join(f"run {lease.run_id} · {lease.site_name}" for lease in host.leases)
+        tokens = ", ".join(str(lease.token) for lease in host.leases)
+        last_token = "" if host.last_token is None else str(host.last_token)
+        seen = (
+            "—" if host.seconds_since_seen is None else f"{duration(host.seconds_since_seen)} ago"
+        )
+        rows.append(
+            (
+                host.name,
+                host_process(host),
+                host.state,
+                held or last_claim(host),
+                tokens or last_token,
+                seen,
+            )
+        )
+    text = table(("host", "process", "state", "runs held", "token", "heartbeat"), rows)
+    stuck = [
+        f"run {lease.run_id} ({lease.site_name}) is stuck: {lease.recovery}"
+        for host in hosts.root
+        for lease in host.stuck
+    ]
+    return "\n\n".join([text, "\n".join(stuck)]) if stuck else text
 
 
 @render.register

@@ -11,6 +11,7 @@ from igny8_tui.schemas import (
     ClusterListing,
     ConfigPayload,
     ContentListing,
+    HostView,
     KeywordListing,
     LogEntry,
     RunProgress,
@@ -65,6 +66,10 @@ class ContentList(RootModel[list[ContentListing]]):
 
 class LogLines(RootModel[list[LogEntry]]):
     pass
+
+
+class HostList(RootModel[list[HostView]]):
+    """`igny8 hosts`: every host holding a run now, or seen in the last day."""
 
 
 class SchemaReport(BaseModel):

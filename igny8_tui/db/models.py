@@ -1,4 +1,5 @@
-"""SQLAlchemy 2 models: accounts, sites, the planner/writer entities, runs, log and ledger."""
+"""SQLAlchemy 2 models: accounts, sites, the planner/writer entities, runs, hosts, log and
+ledger."""
 
 from __future__ import annotations
 
@@ -173,6 +174,29 @@ class AutomationRun(Base):
     def stage_result(self, stage: int) -> dict[str, Any] | None:
         result: dict[str, Any] | None = getattr(self, f"stage_{stage}_result")
         return result
+
+
+class Host(Base):
+    """A process that executes runs (revision 0006): the dashboard, `igny8 daemon` or `igny8 run`.
+    The run's lease says who holds it now; this row remembers the host itself: when it started,
+    its own heartbeat, a clean stop, and the last run it claimed."""
+
+    __tablename__ = "hosts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)  # its `host_identity`
+    role: Mapped[str] = mapped_column(String(40))
+    machine: Mapped[str] = mapped_column(String(255))
+    pid: Mapped[int | None]
+    # The host's own lease TTL: its heartbeat interval, and how long its silence may last.
+    lease_ttl_s: Mapped[float]
+    started_at: Mapped[datetime]
+    seen_at: Mapped[datetime] = mapped_column(index=True)
+    stopped_at: Mapped[datetime | None]
+    runs_claimed: Mapped[int] = mapped_column(default=0)
+    last_run_id: Mapped[int | None]
+    last_token: Mapped[int | None]
+    last_claimed_at: Mapped[datetime | None]
 
 
 class Keyword(Base):

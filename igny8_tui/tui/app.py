@@ -69,6 +69,7 @@ KEYS: list[tuple[str, str, str, str, str]] = [
     ("Screens", "c", "items", "Articles", "screen.items"),
     ("Screens", "dollar_sign", "estimate", "Estimate", "screen.estimate"),
     ("Screens", "s", "sites", "Sites", "screen.sites"),
+    ("Screens", "H", "hosts", "Hosts", "screen.hosts"),
     ("Screens", "question_mark", "help", "Help", "screen.help"),
     ("Log", "slash", "log_search", "Filter", "log.search"),
     ("Log", "v", "log_level", "Level", "log.level"),
@@ -380,6 +381,11 @@ class Igny8App(App[None]):
         self._last_log_id = 0
         self.main_screen.query_one(ActivityLog).reset()
         self.poll()
+
+    def action_hosts(self) -> None:
+        from igny8_tui.tui.screens.hosts import HostsScreen
+
+        self.push_screen(HostsScreen(self.runtime, self.clock))
 
     def action_help(self) -> None:
         from igny8_tui.tui.screens.help import HelpScreen

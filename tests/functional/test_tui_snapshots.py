@@ -153,6 +153,19 @@ def test_articles(
     assert snap_compare(app, terminal_size=WIDE, run_before=settled(*keys))
 
 
+HOSTS_IDS = ["hosts", "hosts-80x24"]
+
+
+@pytest.mark.parametrize("size", [WIDE, NARROW], ids=HOSTS_IDS)
+def test_hosts_view(
+    snap_compare, dashboard_states: StateCache, tmp_path: Path, size: tuple[int, int]
+) -> None:
+    """Five hosts on the fixed clock: holding on time, holding a stuck run (recovered in 0:20),
+    gone with a lease that ran out, idle, and stopped (see `hosts` in tests/dashboard_states)."""
+    app = dashboard_states.app(tmp_path / "home", "hosts")
+    assert snap_compare(app, terminal_size=size, run_before=settled("H"))
+
+
 def test_every_stored_snapshot_belongs_to_a_test() -> None:
     """syrupy fails on unused snapshots only without pytest-xdist; this check holds either way
     (and finds the snapshots beside this file)."""
@@ -163,5 +176,6 @@ def test_every_stored_snapshot_belongs_to_a_test() -> None:
         "test_config_form_with_a_validation_error.svg",
         "test_config_form_at_80x24.svg",
         *(f"test_articles[{name}].svg" for name in ARTICLE_IDS),
+        *(f"test_hosts_view[{name}].svg" for name in HOSTS_IDS),
     }
     assert {svg.name for svg in stored.glob("*.svg")} == expected
