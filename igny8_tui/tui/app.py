@@ -39,7 +39,7 @@ from igny8_tui.tui.screens.item_detail import ItemDetailScreen  # noqa: F401
 from igny8_tui.tui.screens.quit import QuitChoice, QuitScreen
 from igny8_tui.tui.widgets.activity_log import ActivityLog
 from igny8_tui.tui.widgets.controls import Controls
-from igny8_tui.tui.widgets.footer import DashboardFooter
+from igny8_tui.tui.widgets.footer import WIDE_FROM, DashboardFooter
 from igny8_tui.tui.widgets.header_bar import HeaderBar
 from igny8_tui.tui.widgets.processing_card import ProcessingCard
 from igny8_tui.tui.widgets.progress_panel import ProgressPanel
@@ -56,7 +56,6 @@ ACTIVE_POLL_S = 0.2  # at most five screen updates a second while a run is activ
 IDLE_POLL_S = 1.0
 HOST_POLL_S = 0.25
 QUIT_GRACE_S = 2.0
-WIDE_FROM = 110  # columns: below, cards become rows and the footer tightens
 
 # (group, key, action, description, binding id); every action is also a palette command.
 KEYS: list[tuple[str, str, str, str, str]] = [
@@ -156,7 +155,7 @@ class Igny8App(App[None]):
         with Horizontal(id="bottom"):
             yield ProcessingCard(id="processing")
             yield ActivityLog(id="activity")
-        yield DashboardFooter(narrow_below=WIDE_FROM)
+        yield DashboardFooter()
 
     def on_mount(self) -> None:
         # Updates land on the main view even while another screen is on top of it.

@@ -16,7 +16,7 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.message import Message
 from textual.screen import Screen
 from textual.widget import Widget
-from textual.widgets import Button, Footer, Input, Label, Select, Static, Switch
+from textual.widgets import Button, Input, Label, Select, Static, Switch
 
 from igny8_tui.errors import Igny8Error
 from igny8_tui.formatting import date_time
@@ -29,6 +29,7 @@ from igny8_tui.schemas import (
 )
 from igny8_tui.tui.messages import Notice
 from igny8_tui.tui.screens.confirm import ConfirmScreen
+from igny8_tui.tui.widgets.footer import DashboardFooter
 
 FREQUENCIES = ("daily", "weekly", "monthly")
 # The stages whose batch size the spec's config holds (stage 7 publishes in fixed batches).
@@ -178,7 +179,7 @@ class ConfigScreen(Screen[bool]):
             yield Static(id="config-error")
             yield Button("Save (^s)", variant="primary", id="config-save", compact=True)
             yield Button("Cancel (esc)", id="config-cancel", compact=True)
-        yield Footer()
+        yield DashboardFooter()
 
     def _input(self, field: str, placeholder: str = "", numeric: bool = False) -> Input:
         value = getattr(self.current, field)

@@ -11,11 +11,12 @@ from textual.binding import Binding
 from textual.containers import Vertical
 from textual.message import Message
 from textual.screen import ModalScreen
-from textual.widgets import DataTable, Footer, Static
+from textual.widgets import DataTable, Static
 
 from igny8_tui.formatting import count, credits
 from igny8_tui.runtime import Runtime
 from igny8_tui.schemas import Estimate, PipelineOverview
+from igny8_tui.tui.widgets.footer import DashboardFooter
 
 BASIS_TEXT = {
     "defaults": "basis: default ratios (no completed run yet)",
@@ -68,7 +69,7 @@ class EstimateScreen(ModalScreen[None]):
             yield DataTable(id="estimate-stages", cursor_type="none", zebra_stripes=True)
             yield Static(id="estimate-verdict")
             yield Static(id="estimate-basis")
-        yield Footer()
+        yield DashboardFooter()
 
     def on_mount(self) -> None:
         self._load()

@@ -6,7 +6,9 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Grid, Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
-from textual.widgets import Footer, Label, Static
+from textual.widgets import Label, Static
+
+from igny8_tui.tui.widgets.footer import DashboardFooter
 
 # (group title, [(key, what it does), ...])
 KeyGroups = list[tuple[str, list[tuple[str, str]]]]
@@ -35,7 +37,7 @@ class HelpScreen(ModalScreen[None]):
                                 Label(description, classes="help-description"),
                                 classes="help-row",
                             )
-        yield Footer()
+        yield DashboardFooter()
 
     def action_close(self) -> None:
         self.dismiss()

@@ -12,12 +12,13 @@ from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, RichLog, Static
+from textual.widgets import DataTable, RichLog, Static
 
 from igny8_tui.constants import HISTORY_LIMIT
 from igny8_tui.formatting import clock_time, count, credits, date_time, duration, host_sentence
 from igny8_tui.runtime import Runtime, parse_stage_result, stage_class
 from igny8_tui.schemas import LogEntry, RunProgress, RunSummary, StageProgress
+from igny8_tui.tui.widgets.footer import DashboardFooter
 
 RUN_LOG_MAX_LINES = 5000
 
@@ -79,7 +80,7 @@ class HistoryScreen(Screen[None]):
         with VerticalScroll(id="history-notes"):
             yield Static("Scheduled runs not started", classes="section-title")
             yield Static(id="history-notes-text")
-        yield Footer()
+        yield DashboardFooter()
 
     def on_mount(self) -> None:
         table = self.query_one("#history-table", DataTable)
@@ -215,7 +216,7 @@ class RunDetailScreen(Screen[None]):
         with VerticalScroll(id="detail-errors"):
             yield Static(id="detail-errors-text")
         yield RichLog(id="detail-log", max_lines=RUN_LOG_MAX_LINES, wrap=True)
-        yield Footer()
+        yield DashboardFooter()
 
     def on_mount(self) -> None:
         table = self.query_one("#detail-stages", DataTable)

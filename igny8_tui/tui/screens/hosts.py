@@ -17,13 +17,14 @@ from textual.binding import Binding
 from textual.coordinate import Coordinate
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Static
+from textual.widgets import DataTable, Static
 from textual.worker import Worker, WorkerState
 
 from igny8_tui.errors import Igny8Error
 from igny8_tui.formatting import duration, host_process, last_claim
 from igny8_tui.runtime import Runtime
 from igny8_tui.schemas import HeldLease, HostView
+from igny8_tui.tui.widgets.footer import DashboardFooter
 
 Clock = Callable[[], datetime]
 
@@ -183,7 +184,7 @@ class HostsScreen(Screen[None]):
         yield DataTable(id="hosts-table", cursor_type="row", zebra_stripes=True)
         yield Static(EMPTY, id="hosts-empty")
         yield Static(LEGEND, id="hosts-legend")
-        yield Footer()
+        yield DashboardFooter()
 
     def on_mount(self) -> None:
         self.query_one("#hosts-empty").display = False

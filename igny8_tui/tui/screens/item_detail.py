@@ -13,13 +13,14 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import Footer, Markdown, Static
+from textual.widgets import Markdown, Static
 
 from igny8_tui.errors import Igny8Error
 from igny8_tui.formatting import count, date_time, retried_sentence
 from igny8_tui.runtime import Runtime
 from igny8_tui.schemas import ArticleDetail, ArticleImageDetail
 from igny8_tui.tui.messages import Notice
+from igny8_tui.tui.widgets.footer import DashboardFooter
 
 # textual-image logs a warning with a traceback when the terminal does not answer its question
 # about cell sizes (it then assumes a size): not something to print over the operator's screen.
@@ -87,7 +88,7 @@ class ItemDetailScreen(Screen[None]):
                 yield Static("Images", classes="section-title")
                 yield Vertical(id="item-images")
             yield Markdown("", id="item-preview")
-        yield Footer()
+        yield DashboardFooter()
 
     def on_mount(self) -> None:
         self._load()

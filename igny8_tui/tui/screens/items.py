@@ -12,13 +12,14 @@ from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Input, Select, Static
+from textual.widgets import DataTable, Input, Select, Static
 
 from igny8_tui.errors import Igny8Error
 from igny8_tui.formatting import count, retried_sentence
 from igny8_tui.runtime import Runtime
 from igny8_tui.schemas import ContentListing
 from igny8_tui.tui.messages import Notice
+from igny8_tui.tui.widgets.footer import DashboardFooter
 
 STATUSES = ("draft", "review", "published", "failed")
 ALL_STATUSES = "all"
@@ -94,7 +95,7 @@ class ItemsScreen(Screen[None]):
             yield Static("", id="items-count")
         yield DataTable(id="items-table", cursor_type="row", zebra_stripes=True)
         yield Static("Loading…", id="items-empty")
-        yield Footer()
+        yield DashboardFooter()
 
     def on_mount(self) -> None:
         table = self.query_one("#items-table", DataTable)

@@ -11,12 +11,13 @@ from textual.containers import Vertical
 from textual.content import Content
 from textual.message import Message
 from textual.screen import ModalScreen
-from textual.widgets import Footer, OptionList, Static
+from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option, OptionDoesNotExist
 
 from igny8_tui.formatting import count, date_time, eta
 from igny8_tui.runtime import Runtime
 from igny8_tui.schemas import PipelineOverview, RunSummary, SiteState
+from igny8_tui.tui.widgets.footer import DashboardFooter
 
 # What each stage's pending count counts, in the order of the stages.
 PENDING_ABBREVIATIONS = ("kw", "cl", "id", "tk", "ct", "im", "pub")
@@ -85,7 +86,7 @@ class SitePickerScreen(ModalScreen[int | None]):
         with Vertical(id="sites-dialog"):
             yield Static("Sites", id="sites-title", classes="screen-title")
             yield OptionList(id="sites-list")
-        yield Footer()
+        yield DashboardFooter()
 
     @work(thread=True, group="sites", exclusive=True, exit_on_error=False)
     def _load(self) -> None:

@@ -1,5 +1,5 @@
-"""The dashboard's footer: on a narrow terminal it tightens, and the keys it can spare (they
-stay in help and the palette) give way, so Quit, Help and Sites always show."""
+"""The footer of the dashboard and its screens: on a narrow terminal it tightens, and the keys
+it can spare (they stay in help and the palette) give way, so Quit, Help and Sites show."""
 
 from __future__ import annotations
 
@@ -7,12 +7,15 @@ from textual import events
 from textual.app import ComposeResult
 from textual.widgets import Footer
 
+# Columns: below this width the app's layout is narrow (cards become rows) and the footer
+# tightens.
+WIDE_FROM = 110
 # Actions whose keys leave the footer on a narrow terminal.
 SPARE_WHEN_NARROW = frozenset({"config", "history", "items", "estimate", "log_search"})
 
 
 class DashboardFooter(Footer):
-    def __init__(self, narrow_below: int) -> None:
+    def __init__(self, narrow_below: int = WIDE_FROM) -> None:
         super().__init__()
         self.narrow_below = narrow_below
 
