@@ -219,12 +219,18 @@ class Igny8App(App[None]):
         now = self.clock()
         screen = self.main_screen
         try:
-            log = screen.query_one(ActivityLog)
-            header, cards = screen.query_one(HeaderBar), screen.query_one(PipelineCards)
-            progress, controls = screen.query_one(ProgressPanel), screen.query_one(Controls)
-            processing = screen.query_one(ProcessingCard)
+            self._show(screen, data, now)
         except NoMatches:
-            return  # a read that arrived while the app was closing
+            # The main view's widgets are fixed from compose on: one is missing only while the
+            # app is closing and removing them (a read that arrived meanwhile).
+            return
+        self.data = data
+
+    def _show(self, screen: Screen[Any], data: DashboardSnapshot, now: datetime) -> None:
+        log = screen.query_one(ActivityLog)
+        header, cards = screen.query_one(HeaderBar), screen.query_one(PipelineCards)
+        progress, controls = screen.query_one(ProgressPanel), screen.query_one(Controls)
+        processing = screen.query_one(ProcessingCard)
         with self.batch_update():
             if data.log_run_id != self._log_run_id:
                 log.reset()
@@ -242,7 +248,6 @@ class Igny8App(App[None]):
             controls.show(data)
             hosted = self.hosted_here(data.run.run_id if data.run else None)
             processing.show(data, hosted, now)
-        self.data = data
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         if event.state is WorkerState.ERROR and event.worker.error is not None:
