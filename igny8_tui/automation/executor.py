@@ -518,9 +518,9 @@ class RunExecutor:
         return row.status != "running" or row.control_request is not None
 
     def _acknowledge_stop(self) -> RunOutcome | None:
-        """The spec's _check_should_stop: act on a pause/cancel request or on this host stopping."""
-        if self.stop.is_set():
-            return self._stop_host()
+        """The spec's _check_should_stop: act on a pause/cancel request or on this host stopping.
+        An operator's request comes first: a host that stops (a dashboard's "pause and quit", a
+        daemon's SIGTERM) with a pause asked for leaves the run paused, not merely released."""
         with self.db.read() as session:
             row = session.execute(
                 select(AutomationRun.status, AutomationRun.control_request).where(
@@ -528,7 +528,7 @@ class RunExecutor:
                 )
             ).one()
         if row.status == "running" and row.control_request is None:
-            return None
+            return self._stop_host() if self.stop.is_set() else None
         with self.db.write() as session:
             run = fenced_run(session, self.lease_)
             who = run.control_requested_by or "an operator"

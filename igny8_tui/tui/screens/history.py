@@ -248,6 +248,9 @@ class RunDetailScreen(Screen[None]):
         table.clear()
         for stage in progress.stages:
             table.add_row(*stage_row(stage), key=str(stage.number))
+        # The rows widen the columns; the header is drawn again to the new widths (it could
+        # otherwise keep the widths of its titles alone).
+        table.refresh()
         snapshot = progress.initial_snapshot
         queue = " · ".join(
             f"s{n} {count(snapshot.get(f'stage_{n}_initial', 0))}"
