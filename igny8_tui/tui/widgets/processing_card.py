@@ -125,6 +125,8 @@ class ProcessingCard(Vertical):
         status = data.run.status if data.run else None
         self.set_class(status == "paused", "-paused")
         self.set_class(status == "failed", "-failed")
-        self.set_class(not data.active, "-idle")
+        # With no run active the card may collapse to a line, unless the last run failed: its
+        # error needs reading.
+        self.set_class(not data.active and status != "failed", "-idle")
         self.query_one("#processing-summary", Static).update(processing_summary(data))
         self.query_one("#processing-detail", Static).update(processing_text(data, hosted_here, now))
