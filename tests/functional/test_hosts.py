@@ -131,7 +131,9 @@ KILL_LATENCY_MS = {1: 750, 2: 1000, 4: 250, 5: 250, 6: 50}
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("stage", [1, 2, 4, 5, 6])
+# The stages whose units differ: a whole batch (1), one AI call per item in parallel (4), a file
+# per item (6). The chaos test kills hosts in every stage.
+@pytest.mark.parametrize("stage", [1, 4, 6])
 def test_a_host_killed_mid_stage_is_recovered_by_the_next_host_with_every_item_done_once(
     home: Path, stage: int
 ) -> None:

@@ -3,9 +3,11 @@
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import json
 import os
+import shutil
 import sqlite3
 from contextlib import closing
 from pathlib import Path
@@ -36,14 +38,35 @@ READ_ONLY_COMMANDS: list[tuple[str, ...]] = [
 SOME_READ_ONLY_COMMANDS = [READ_ONLY_COMMANDS[i] for i in (0, 4, 5, 8, 11)]
 
 
+@pytest.fixture(scope="session")
+def ran_db_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A database after one whole run of a small site, closed (its WAL checkpointed away):
+    made once per test run (a run takes seconds), shared by the xdist workers."""
+    base = tmp_path_factory.getbasetemp()
+    shared = base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
+    home = shared / "read-only-template"
+    db = home / "igny8.db"
+    shared.mkdir(parents=True, exist_ok=True)
+    with (shared / "read-only-template.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not (home / "made").exists():
+            shutil.rmtree(home, ignore_errors=True)  # a half-made one from a failed try
+            runtime = Runtime.load(home, None, actor="test")
+            demo_site(runtime, small=True)
+            runtime.close()
+            assert run_igny8(home, "run", "--site", SITE).returncode == 0
+            assert not Path(f"{db}-wal").exists()
+            (home / "made").touch()
+    return db
+
+
 @pytest.fixture
-def ran_db(runtime: Runtime) -> Path:
-    """A database after one whole run of a small site, closed (its WAL checkpointed away)."""
-    demo_site(runtime, small=True)
-    runtime.close()
-    db = runtime.settings.home / "igny8.db"
-    assert run_igny8(db.parent, "run", "--site", SITE).returncode == 0
-    assert not Path(f"{db}-wal").exists()
+def ran_db(home: Path, ran_db_template: Path) -> Path:
+    """This test's own copy of the template."""
+    home.mkdir(parents=True, exist_ok=True)
+    db = home / "igny8.db"
+    shutil.copyfile(ran_db_template, db)
+    os.chmod(db, 0o600)
     return db
 
 
