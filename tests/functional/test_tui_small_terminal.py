@@ -99,12 +99,11 @@ async def test_at_80x24_the_footer_shows_quit_help_and_sites_and_the_log_keeps_8
             assert card_text(app) == "No run yet · 150 items pending · r runs now"
 
 
-@pytest.mark.parametrize("size", [SMALL, WIDE])
 async def test_notifications_never_cover_the_log(
-    dashboard_states: StateCache, tmp_path: Path, size: tuple[int, int]
+    dashboard_states: StateCache, tmp_path: Path
 ) -> None:
     app = dashboard_states.app(tmp_path / "home", "running_in_stage_4")
-    async with app.run_test(size=size, notifications=True) as pilot:
+    async with app.run_test(size=SMALL, notifications=True) as pilot:
         await settled()(pilot)
         for n in range(6):
             app.notify(
@@ -302,18 +301,6 @@ async def quit_asked(pilot: Pilot) -> None:
     await until(pilot, lambda: isinstance(app.screen, QuitScreen))
 
 
-async def test_quitting_while_hosting_offers_to_stay(slow_runtime: Runtime) -> None:
-    app = Igny8App(slow_runtime, demo_site(slow_runtime, small=True))
-    async with app.run_test(size=SMALL) as pilot:
-        await quit_asked(pilot)
-        for choice in ("Pause and quit", "Leave it for another host", "Stay"):
-            assert choice in "\n".join(str(b.label) for b in app.screen.query("Button"))
-        await pilot.press("s")
-        await until(pilot, lambda: not isinstance(app.screen, QuitScreen))
-        assert app.is_running and the_run(slow_runtime).status == "running"
-        await pilot.press("q", "l")
-
-
 async def test_pause_and_quit_leaves_the_run_paused_for_any_host(slow_runtime: Runtime) -> None:
     app = Igny8App(slow_runtime, demo_site(slow_runtime, small=True))
     async with app.run_test(size=SMALL) as pilot:
@@ -326,12 +313,19 @@ async def test_pause_and_quit_leaves_the_run_paused_for_any_host(slow_runtime: R
     assert (run.status, run.control_request, run.lease_owner) == ("paused", None, None)
 
 
-async def test_leave_it_for_another_host_quits_and_releases_the_run(
+async def test_quitting_while_hosting_offers_to_stay_or_leave_it_for_another_host(
     slow_runtime: Runtime,
 ) -> None:
     app = Igny8App(slow_runtime, demo_site(slow_runtime, small=True))
     async with app.run_test(size=SMALL) as pilot:
         await quit_asked(pilot)
+        for choice in ("Pause and quit", "Leave it for another host", "Stay"):
+            assert choice in "\n".join(str(b.label) for b in app.screen.query("Button"))
+        await pilot.press("s")
+        await until(pilot, lambda: not isinstance(app.screen, QuitScreen))
+        assert app.is_running and the_run(slow_runtime).status == "running"
+        await pilot.press("q")
+        await until(pilot, lambda: isinstance(app.screen, QuitScreen))
         await pilot.press("l")
         await until(pilot, lambda: not app.is_running)
     run = the_run(slow_runtime)
