@@ -88,6 +88,9 @@ class Settings(BaseSettings):
     local_latency_ms: int = Field(default=0, ge=0, le=60_000)
     # A database older than this igny8 is backed up and upgraded on open; off: refused instead.
     auto_upgrade: bool = True
+    # Event retries wait the Svix schedule (5 s, 5 min, 30 min, 2 h, ...) times this: below 1
+    # only to watch the schedule play out quickly (a test, a trial receiver).
+    event_retry_scale: float = Field(default=1.0, gt=0, le=1.0)
 
     @property
     def database_url(self) -> str:

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from igny8_tui.ai.provider import Provider, ProviderError, ProviderFatalError
 from igny8_tui.atomic_files import remove_temp_files
-from igny8_tui.automation import credits, run_state
+from igny8_tui.automation import credits, outbox, run_state
 from igny8_tui.automation.environment import environment_fault
 from igny8_tui.automation.forecast import ratios_for_site, reforecast_rest
 from igny8_tui.automation.lease import Lease, LeaseKeeper, fenced_run, release, try_claim
@@ -602,6 +602,13 @@ class RunExecutor:
             run = fenced_run(session, self.lease_)
             save_stage_result(run, number, result)
             self._pause(session, run, reason=reason, cause="credits")
+            outbox.credits_low(
+                session,
+                self.site_id,
+                self.run_id,
+                credits.from_milli(balance),
+                credits.from_milli(unit.cost_milli),
+            )
         return RunOutcome.PAUSED
 
     # ----- waiting -----

@@ -7,28 +7,20 @@ caller's write transaction.
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from sqlalchemy.orm import Session
 
 from igny8_tui.automation.credits import from_milli
 from igny8_tui.automation.lease import lease_is_live
 from igny8_tui.automation.logger import AutomationLogger
+from igny8_tui.automation.outbox import run_event
 from igny8_tui.automation.stages.registry import parse_stage_result
+from igny8_tui.automation.working_time import working_seconds
 from igny8_tui.db.models import AutomationRun, utcnow
 from igny8_tui.errors import InvalidStateError
 from igny8_tui.schemas import ACTIVE_RUN_STATUSES, PauseCause, StageResult, StageState
 
 # A stage still in hand when its run stops; other states are final.
 _UNSETTLED: tuple[StageState, ...] = ("active", "paused")
-
-
-def working_seconds(run: AutomationRun, now: datetime) -> float:
-    """The run's time at work: started to finished (or `now`), less the time it spent paused."""
-    end = run.finished_at or now
-    if run.status == "paused" and run.paused_at is not None:
-        end = min(end, run.paused_at)
-    return max((end - run.started_at).total_seconds() - (run.paused_seconds or 0.0), 0.0)
 
 
 def save_stage_result(run: AutomationRun, number: int, result: StageResult) -> None:
@@ -65,6 +57,7 @@ def pause(
     run.paused_at = utcnow()
     run.pause_reason, run.pause_cause = reason[:500], cause
     log.warn(session, f"run paused: {reason}", run.current_stage)
+    run_event(session, "run.paused", run)
 
 
 def request_pause(session: Session, run: AutomationRun, actor: str) -> None:
@@ -96,6 +89,7 @@ def resume(session: Session, run: AutomationRun, actor: str) -> None:
         run.status, run.resumed_at = "running", utcnow()
         run.pause_reason, run.pause_cause, run.control_request = None, None, None
         log.info(session, f"run resumed by {actor} from stage {run.current_stage}")
+        run_event(session, "run.resumed", run)
     else:
         raise InvalidStateError(f"run {run.id} is {run.status}, not paused")
 
@@ -107,6 +101,7 @@ def cancel(session: Session, run: AutomationRun, log: AutomationLogger, by: str)
     run.status, run.control_request = "cancelled", None
     run.cancelled_at = run.finished_at = utcnow()
     log.warn(session, f"run cancelled by {by}", run.current_stage)
+    run_event(session, "run.cancelled", run)
 
 
 def request_cancel(session: Session, run: AutomationRun, actor: str) -> None:
@@ -127,6 +122,7 @@ def complete(session: Session, run: AutomationRun, log: AutomationLogger) -> Non
     duration_s = working_seconds(run, run.completed_at)
     credits_used = from_milli(run.total_credits_used_milli)
     log.info(session, f"run completed · {credits_used:g} credits · {duration_s:.1f}s")
+    run_event(session, "run.completed", run)
 
 
 def fail(session: Session, run: AutomationRun, log: AutomationLogger, message: str) -> None:
@@ -135,3 +131,4 @@ def fail(session: Session, run: AutomationRun, log: AutomationLogger, message: s
     run.status, run.error_message = "failed", message
     run.finished_at = utcnow()
     log.error(session, f"run failed: {message}", run.current_stage)
+    run_event(session, "run.failed", run)

@@ -14,9 +14,9 @@ from sqlalchemy.orm import Session
 
 from igny8_tui.automation import credits
 from igny8_tui.automation.lease import lease_is_live
-from igny8_tui.automation.run_state import working_seconds
 from igny8_tui.automation.stages.clustering import ClusteringStage, Stage1Result
 from igny8_tui.automation.stages.registry import STAGES, parse_stage_result, skips, stage_class
+from igny8_tui.automation.working_time import working_seconds
 from igny8_tui.constants import UP_NEXT_ITEMS
 from igny8_tui.db.models import AutomationConfig, AutomationRun, Site, utcnow
 from igny8_tui.errors import InvalidStateError, NotFoundError

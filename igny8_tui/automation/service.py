@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from igny8_tui.automation import credits, run_state
+from igny8_tui.automation import credits, outbox, run_state
 from igny8_tui.automation.forecast import balance_of, ratios_for_site, stage_estimates
 from igny8_tui.automation.host_names import holder_is_dead_here
 from igny8_tui.automation.host_views import host_views
@@ -212,6 +212,7 @@ class AutomationService:
             f"{estimate.total_credits:g} credits (x{ESTIMATE_BUFFER_MULTIPLIER} = "
             f"{estimate.required_credits:g}) · balance {estimate.balance:g}",
         )
+        outbox.run_event(session, "run.started", run)
         return RunNowResult(
             run_id=run.id,
             status="running",

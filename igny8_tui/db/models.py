@@ -199,6 +199,61 @@ class Host(Base):
     last_claimed_at: Mapped[datetime | None]
 
 
+class WebhookEndpoint(Base):
+    """Where events are sent, signed (revision 0007). Its secret is never here: it lives in the
+    data directory's 0600 secrets file, by endpoint id."""
+
+    __tablename__ = "webhook_endpoints"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    site_id: Mapped[int | None] = mapped_column(ForeignKey("sites.id"))  # None: every site
+    url: Mapped[str] = mapped_column(String(2000))
+    events: Mapped[list[Any]] = mapped_column(default=list)  # empty: every event type
+    enabled: Mapped[bool] = mapped_column(default=True)
+    disabled_reason: Mapped[str | None] = mapped_column(String(500))
+    failing_since: Mapped[datetime | None]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Event(Base):
+    """The outbox (revision 0007): an event, written in the transaction of the change it tells
+    of. `event_id` is the webhook-id every attempt of every delivery carries."""
+
+    __tablename__ = "events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[str] = mapped_column(String(40), unique=True)
+    type: Mapped[str] = mapped_column(String(40), index=True)
+    site_id: Mapped[int | None] = mapped_column(ForeignKey("sites.id"), index=True)
+    run_id: Mapped[int | None] = mapped_column(index=True)
+    payload: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Delivery(Base):
+    """One event to one destination (a webhook endpoint, or the site's notifications), with its
+    attempts. A host claims an attempt as it claims a run, so no two hosts send the same one."""
+
+    __tablename__ = "deliveries"
+    __table_args__ = (Index("ix_deliveries_due", "status", "next_attempt_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_pk: Mapped[int] = mapped_column(ForeignKey("events.id"), index=True)
+    channel: Mapped[str] = mapped_column(String(10))  # webhook | notify
+    endpoint_id: Mapped[int | None] = mapped_column(ForeignKey("webhook_endpoints.id"))
+    status: Mapped[str] = mapped_column(String(10))  # pending delivered failed disabled skipped
+    attempts: Mapped[int] = mapped_column(default=0)
+    next_attempt_at: Mapped[datetime]
+    claimed_by: Mapped[str | None] = mapped_column(String(200))
+    claim_expires_at: Mapped[datetime | None]
+    last_attempt_at: Mapped[datetime | None]
+    last_status_code: Mapped[int | None]
+    last_error: Mapped[str | None] = mapped_column(String(500))
+    delivered_at: Mapped[datetime | None]
+    # Notifications: the (hashed) notify URLs already sent to, so a retry sends only the rest.
+    sent_to: Mapped[list[Any]] = mapped_column(default=list)
+
+
 class Keyword(Base):
     __tablename__ = "keywords"
     __table_args__ = (

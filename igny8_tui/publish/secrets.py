@@ -1,4 +1,5 @@
-"""Publish credentials: one 0600 file under the data directory, keyed by site id.
+"""Publish credentials (by site id) and webhook secrets (by endpoint id): one 0600 file under
+the data directory.
 
 Never in the database, the logs, the screens or `--json` output: a database is copied, backed
 up and shared between hosts far more freely than a file only its owner may read."""
@@ -7,6 +8,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 from pydantic import SecretStr
 
@@ -38,7 +40,26 @@ class SecretStore:
         if sites.pop(str(site_id), None) is not None:
             self._write(sites)
 
+    def webhook_secret(self, endpoint_id: int) -> SecretStr | None:
+        value = self._document().get("webhooks", {}).get(str(endpoint_id))
+        return SecretStr(value) if isinstance(value, str) else None
+
+    def set_webhook_secret(self, endpoint_id: int, secret: SecretStr) -> None:
+        document = self._document()
+        document.setdefault("webhooks", {})[str(endpoint_id)] = secret.get_secret_value()
+        self._save(document)
+
+    def forget_webhook(self, endpoint_id: int) -> None:
+        document = self._document()
+        if document.get("webhooks", {}).pop(str(endpoint_id), None) is not None:
+            self._save(document)
+
     def _read(self) -> dict[str, dict[str, str]]:
+        return self._document().get("sites", {})
+
+    def _document(self) -> dict[str, dict[str, Any]]:
+        """The file's sections: `sites` (publish credentials by site id) and `webhooks`
+        (webhook secrets by endpoint id)."""
         try:
             document = json.loads(self.path.read_text(encoding="utf-8"))
         except FileNotFoundError:
@@ -46,11 +67,21 @@ class SecretStore:
         except (OSError, ValueError) as exc:
             raise InvalidInputError(
                 f"{self.path}: cannot read the secrets file ({type(exc).__name__}); fix or "
-                "remove it, then set the publish target again"
+                "remove it, then set the publish target or the webhook again"
             ) from None
-        sites = document.get("sites") if isinstance(document, dict) else None
-        return sites if isinstance(sites, dict) else {}
+        if not isinstance(document, dict):
+            return {}
+        return {
+            section: value
+            for section in ("sites", "webhooks")
+            if isinstance(value := document.get(section), dict)
+        }
 
     def _write(self, sites: dict[str, dict[str, str]]) -> None:
-        data = json.dumps({"version": 1, "sites": sites}, indent=2).encode()
+        document = self._document()
+        document["sites"] = sites
+        self._save(document)
+
+    def _save(self, document: dict[str, dict[str, Any]]) -> None:
+        data = json.dumps({"version": 1, **document}, indent=2).encode()
         write_atomic(self.path, data, site="secrets", mode=SECRETS_FILE_MODE)

@@ -9,6 +9,7 @@ from typing import Any, ClassVar, Literal, cast
 from sqlalchemy import ColumnElement, and_, exists, func, select
 from sqlalchemy.orm import Session
 
+from igny8_tui.automation import outbox
 from igny8_tui.automation.stages.base import Applied, Stage, Unit
 from igny8_tui.automation.stages.images import ImageKind
 from igny8_tui.constants import ALT_TEXT_MAX_CHARS, PUBLISH_BATCH_SIZE
@@ -171,6 +172,7 @@ class PublishingStage(Stage):
             image = session.get(Image, media.image_id)
             if image is not None:
                 image.remote_media_id, image.remote_url = media.media_id, media.url
+        outbox.content_published(session, content, self.ctx.run_id)
         return Applied(
             counters={"ready_for_review": 1, "published": 1},
             message=f"published {content.title!r} → {self._shown(published.location)}",

@@ -1,0 +1,107 @@
+"""Delivering the outbox: any host (dashboard, daemon, `igny8 run`) claims due attempts, sends
+them outside any transaction and records what came of each."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+
+from igny8_tui.automation import outbox
+from igny8_tui.automation.environment import environment_fault
+from igny8_tui.automation.outbox import Attempt, Outcome
+from igny8_tui.db.engine import Database
+from igny8_tui.db.models import utcnow
+from igny8_tui.publish import webhook
+from igny8_tui.publish.secrets import SecretStore
+from igny8_tui.settings import Settings
+
+# Sends an attempt of a notification delivery (see notify_channel.py); None: not wired.
+NotifySender = Callable[[Attempt], Outcome]
+COURIER_POLL_S = 1.0
+
+
+class Courier:
+    """Delivers due events as `owner` (a host's identity)."""
+
+    def __init__(
+        self,
+        db: Database,
+        settings: Settings,
+        owner: str,
+        notify: NotifySender | None = None,
+        logger: logging.Logger | None = None,
+    ) -> None:
+        self.db = db
+        self.settings = settings
+        self.owner = owner
+        self.secrets = SecretStore(settings.home)
+        self.notify = notify
+        self.logger = logger or logging.getLogger("igny8.events")
+        self._client = webhook.client()
+
+    def close(self) -> None:
+        self._client.close()
+
+    def deliver_due(self, run_id: int | None = None, limit: int = 20) -> int:
+        """Make every attempt that is due now (those of one run's events, given `run_id`);
+        the number made."""
+        with self.db.read() as session:
+            ids = outbox.due_ids(session, utcnow(), run_id, limit)
+        made = 0
+        for delivery_id in ids:
+            if self.deliver_one(delivery_id) is not None:
+                made += 1
+        return made
+
+    def deliver_one(self, delivery_id: int) -> str | None:
+        """Claim and make the next attempt of one delivery; its new status, or None when it was
+        not due or another host had it."""
+        with self.db.write() as session:
+            attempt = outbox.claim(session, delivery_id, self.owner)
+        if attempt is None:
+            return None
+        outcome = self._send(attempt)
+        with self.db.write() as session:
+            status = outbox.record(session, attempt, outcome, self.settings.event_retry_scale)
+        self._log(attempt, outcome, status)
+        return status
+
+    def _send(self, attempt: Attempt) -> Outcome:
+        if attempt.channel == "notify":
+            if self.notify is None:
+                return Outcome(delivered=False, nothing_to_send=True)
+            return self.notify(attempt)
+        secret = self.secrets.webhook_secret(attempt.endpoint_id or 0)
+        if attempt.url is None or secret is None:
+            return Outcome(delivered=False, error="the endpoint or its secret is gone", gone=True)
+        response = webhook.send(self._client, attempt.url, secret, attempt.event_id, attempt.body)
+        return Outcome(
+            delivered=response.delivered,
+            status_code=response.status_code,
+            error=response.error,
+            retry_after_s=response.retry_after_s,
+            gone=response.gone,
+        )
+
+    def _log(self, attempt: Attempt, outcome: Outcome, status: str) -> None:
+        where = f"webhook {attempt.endpoint_id}" if attempt.channel == "webhook" else "notify"
+        what = f"{attempt.event_type} {attempt.event_id} → {where} (attempt {attempt.attempt})"
+        if status == "delivered":
+            self.logger.info("%s delivered", what)
+        elif status != "skipped":
+            self.logger.warning("%s: %s; %s", what, outcome.error or "failed", status)
+
+    def serve(self, stop: threading.Event, poll_s: float = COURIER_POLL_S) -> None:
+        """Deliver until `stop` is set (a host's courier thread). A fault of the machine is
+        tried again at the next poll: the events wait in the outbox meanwhile."""
+        try:
+            while not stop.is_set():
+                try:
+                    self.deliver_due()
+                except Exception as exc:
+                    if environment_fault(exc) is None:
+                        raise
+                stop.wait(poll_s)
+        finally:
+            self.close()

@@ -1,0 +1,116 @@
+"""Sending one event to a webhook endpoint, signed as the Standard Webhooks specification says:
+`webhook-id` (the same on every attempt), `webhook-timestamp` (fresh on each), and
+`webhook-signature`: `v1,` and the base64 HMAC-SHA256 of `id.timestamp.body`."""
+
+from __future__ import annotations
+
+import base64
+import json
+import secrets
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
+from typing import Any
+
+import httpx
+from pydantic import SecretStr
+from standardwebhooks.webhooks import Webhook
+
+from igny8_tui.errors import InvalidInputError
+from igny8_tui.redaction import redacted_text
+
+SECRET_PREFIX = "whsec_"
+SECRET_BYTES = 32
+MIN_SECRET_BYTES, MAX_SECRET_BYTES = 24, 64
+SEND_TIMEOUT_S = 15.0
+USER_AGENT = "igny8-webhooks/1"
+
+
+def new_secret() -> SecretStr:
+    """A fresh secret in the Standard Webhooks form: `whsec_` and the base64 of 32 bytes."""
+    raw = base64.b64encode(secrets.token_bytes(SECRET_BYTES)).decode()
+    return SecretStr(SECRET_PREFIX + raw)
+
+
+def checked_secret(value: str) -> SecretStr:
+    """An operator's own secret, if it has the Standard Webhooks form; else a one-line error
+    (which never repeats the value)."""
+    body = value.removeprefix(SECRET_PREFIX)
+    try:
+        raw = base64.b64decode(body, validate=True)
+    except ValueError:
+        raw = b""
+    if not value.startswith(SECRET_PREFIX) or not MIN_SECRET_BYTES <= len(raw) <= MAX_SECRET_BYTES:
+        raise InvalidInputError(
+            f"--secret: expected `{SECRET_PREFIX}` followed by the base64 of "
+            f"{MIN_SECRET_BYTES} to {MAX_SECRET_BYTES} bytes"
+        )
+    return SecretStr(value)
+
+
+@dataclass(frozen=True)
+class WebhookResponse:
+    """What the receiver answered: delivered only on 2xx (a redirect is a failure)."""
+
+    status_code: int | None
+    error: str | None
+    retry_after_s: float | None
+
+    @property
+    def delivered(self) -> bool:
+        return self.status_code is not None and 200 <= self.status_code < 300
+
+    @property
+    def gone(self) -> bool:
+        return self.status_code == 410
+
+
+def signed_headers(secret: SecretStr, event_id: str, body: str, now: datetime) -> dict[str, str]:
+    # `sign` reads the datetime's clock time as UTC whatever its zone: give it UTC.
+    signature = Webhook(secret.get_secret_value()).sign(event_id, now.astimezone(UTC), body)
+    return {
+        "webhook-id": event_id,
+        "webhook-timestamp": str(int(now.timestamp())),
+        "webhook-signature": signature,
+        "content-type": "application/json",
+        "user-agent": USER_AGENT,
+    }
+
+
+def send(
+    client: httpx.Client, url: str, secret: SecretStr, event_id: str, body: dict[str, Any]
+) -> WebhookResponse:
+    """POST the event, signed; never raises for what the network or the receiver does."""
+    text = json.dumps(body, separators=(",", ":"), ensure_ascii=False)
+    headers = signed_headers(secret, event_id, text, datetime.now(UTC))
+    try:
+        response = client.post(url, content=text.encode(), headers=headers)
+    except httpx.TimeoutException:
+        return WebhookResponse(None, f"no answer within {SEND_TIMEOUT_S:g} s", None)
+    except httpx.HTTPError as exc:
+        return WebhookResponse(None, redacted_text(f"{type(exc).__name__}: {exc}")[:300], None)
+    error = None
+    if not 200 <= response.status_code < 300:
+        error = f"HTTP {response.status_code} {response.reason_phrase}".strip()
+    return WebhookResponse(response.status_code, error, _retry_after_s(response))
+
+
+def _retry_after_s(response: httpx.Response) -> float | None:
+    if response.status_code != 429 and response.status_code < 500:
+        return None
+    value = response.headers.get("retry-after")
+    if not value:
+        return None
+    try:
+        return max(float(value), 0.0)
+    except ValueError:
+        pass
+    try:
+        return max((parsedate_to_datetime(value) - datetime.now(UTC)).total_seconds(), 0.0)
+    except (TypeError, ValueError):
+        return None
+
+
+def client() -> httpx.Client:
+    """A client that never follows redirects (a redirect is a failed delivery)."""
+    return httpx.Client(timeout=SEND_TIMEOUT_S, follow_redirects=False)
