@@ -23,6 +23,7 @@ from igny8_tui.ai.factory import build_provider
 from igny8_tui.ai.prompts import Template, load_templates
 from igny8_tui.ai.provider import Provider
 from igny8_tui.atomic_files import write_atomic
+from igny8_tui.automation.courier import Courier
 from igny8_tui.automation.executor import RunExecutor, StopMode
 from igny8_tui.automation.foreground import follow, host_until_done
 from igny8_tui.automation.host import Host, OutcomeListener
@@ -33,6 +34,7 @@ from igny8_tui.automation.publish_targets import PublishTargets, wordpress_setti
 from igny8_tui.automation.service import AutomationService
 from igny8_tui.automation.stages.base import Stage
 from igny8_tui.automation.stages.registry import STAGES, parse_stage_result, stage_class
+from igny8_tui.automation.webhooks import Webhooks
 from igny8_tui.automation.workspace import Workspace
 from igny8_tui.constants import DAEMON_MAX_RUNS
 from igny8_tui.db.engine import Database
@@ -40,6 +42,7 @@ from igny8_tui.db.migrate import SchemaState, SchemaStatus, UpgradeReport
 from igny8_tui.errors import InvalidInputError
 from igny8_tui.export import ExportFormat, as_document
 from igny8_tui.publish.folder import check_folder
+from igny8_tui.publish.secrets import SecretStore
 from igny8_tui.publish.target import PublishFatalError, PublishTarget
 from igny8_tui.publish.wordpress import WordPressTarget
 from igny8_tui.schemas import (
@@ -130,6 +133,27 @@ class Runtime:
     @cached_property
     def provider(self) -> Provider:
         return build_provider(self.settings)
+
+    def courier(self, logger: logging.Logger | None = None) -> Courier:
+        """Delivers the outbox's due events as this process (see automation/courier.py)."""
+        return Courier(self.db, self.settings, self.actor, logger=logger)
+
+    @cached_property
+    def webhooks(self) -> Webhooks:
+        return Webhooks(self.db, SecretStore(self.settings.home), self.courier())
+
+    def deliver_run_events(self, run_id: int) -> int:
+        """Deliver the run's events that are due now (`igny8 run`, before it exits); retries
+        that come later are left to a daemon or a dashboard. The number of attempts made."""
+        courier = self.courier()
+        try:
+            made = total = courier.deliver_due(run_id)
+            while made:
+                made = courier.deliver_due(run_id)
+                total += made
+            return total
+        finally:
+            courier.close()
 
     @cached_property
     def publish_targets(self) -> PublishTargets:
@@ -261,13 +285,15 @@ class Runtime:
             max_runs=max_runs,
             listener=listener,
             on_outcome=on_outcome,
+            courier=lambda: self.courier(logger),
         )
 
     def host_until_done(
         self, run_id: int, stop: threading.Event, notice: Notice, wait_through_pauses: bool = True
     ) -> RunOutcome:
-        """Execute the run here, through an operator's pauses, until it ends (`igny8 run`)."""
-        return host_until_done(
+        """Execute the run here, through an operator's pauses, until it ends (`igny8 run`);
+        then deliver the run's events that are due, before the command exits."""
+        outcome = host_until_done(
             self.db,
             run_id,
             lambda: self.executor(run_id, stop),
@@ -276,6 +302,8 @@ class Runtime:
             HostPresence(self.db, self.actor, self.settings.lease_ttl_s),
             wait_through_pauses,
         )
+        self.deliver_run_events(run_id)
+        return outcome
 
     def follow(self, run_id: int, stop: threading.Event) -> RunOutcome:
         """Wait for a run hosted elsewhere to end."""

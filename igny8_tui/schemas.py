@@ -611,3 +611,44 @@ class PublishCheck(_Payload):
     kind: PublishKind
     where: str  # the folder, or the site's URL
     detail: str
+
+
+# ----- events: webhooks and their deliveries -----
+
+
+class WebhookInfo(_Payload):
+    """A webhook endpoint as `igny8 webhook list` shows it (never its secret)."""
+
+    id: int
+    url: str
+    site: str | None  # None: every site
+    events: list[str]  # empty: every event
+    enabled: bool
+    disabled_reason: str | None
+    failing_since: datetime | None
+
+
+class WebhookAdded(_Payload):
+    """A new endpoint and its secret: shown this once, then only kept in the secrets file."""
+
+    webhook: WebhookInfo
+    secret: str
+
+
+class DeliveryView(_Payload):
+    """One event to one destination, with its attempts (`igny8 events`)."""
+
+    id: int
+    event_id: str
+    type: str
+    site: str | None
+    run_id: int | None
+    channel: str  # webhook | notify
+    destination: str  # the endpoint's URL, or `notifications`
+    status: str  # pending delivered failed disabled skipped
+    attempts: int
+    last_status_code: int | None
+    last_error: str | None
+    next_attempt_at: datetime | None
+    created_at: datetime
+    delivered_at: datetime | None

@@ -91,6 +91,8 @@ class Settings(BaseSettings):
     # Event retries wait the Svix schedule (5 s, 5 min, 30 min, 2 h, ...) times this: below 1
     # only to watch the schedule play out quickly (a test, a trial receiver).
     event_retry_scale: float = Field(default=1.0, gt=0, le=1.0)
+    # A webhook receiver that has not answered within this long failed the attempt.
+    event_timeout_s: float = Field(default=15.0, gt=0, le=300)
 
     @property
     def database_url(self) -> str:

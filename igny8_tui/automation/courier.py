@@ -19,6 +19,11 @@ from igny8_tui.settings import Settings
 # Sends an attempt of a notification delivery (see notify_channel.py); None: not wired.
 NotifySender = Callable[[Attempt], Outcome]
 COURIER_POLL_S = 1.0
+# Where deliveries are logged when the host gives no logger (a command's own courier): the
+# command prints its result; nothing more reaches the terminal.
+EVENTS_LOGGER = logging.getLogger("igny8.events")
+EVENTS_LOGGER.addHandler(logging.NullHandler())
+EVENTS_LOGGER.propagate = False
 
 
 class Courier:
@@ -37,8 +42,8 @@ class Courier:
         self.owner = owner
         self.secrets = SecretStore(settings.home)
         self.notify = notify
-        self.logger = logger or logging.getLogger("igny8.events")
-        self._client = webhook.client()
+        self.logger = logger or EVENTS_LOGGER
+        self._client = webhook.client(settings.event_timeout_s)
 
     def close(self) -> None:
         self._client.close()

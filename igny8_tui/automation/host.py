@@ -10,6 +10,7 @@ from collections.abc import Callable
 
 from sqlalchemy import select
 
+from igny8_tui.automation.courier import Courier
 from igny8_tui.automation.executor import RunExecutor, RunNotClaimable, StopMode
 from igny8_tui.automation.host_registry import HostPresence
 from igny8_tui.automation.lease import claimable
@@ -36,6 +37,7 @@ class Host:
         max_runs: int = DAEMON_MAX_RUNS,
         listener: LogListener | None = None,
         on_outcome: OutcomeListener | None = None,
+        courier: Callable[[], Courier] | None = None,
     ) -> None:
         self.service = service
         self.db = service.db
@@ -44,6 +46,7 @@ class Host:
         self.max_runs = max_runs
         self.listener = listener
         self.on_outcome = on_outcome
+        self.courier = courier
         self.stopping = threading.Event()
         self._workers: dict[int, threading.Thread] = {}
 
@@ -54,12 +57,19 @@ class Host:
         starter = DueRunStarter(self.db, self.service.create_run)
         scheduler = start_scheduler(starter, self._log_schedule)
         self.logger.info("host %s started; lease ttl %gs", self.service.actor, self.lease_ttl_s)
+        courier_stop = threading.Event()
+        if self.courier is not None:
+            # Its own thread: a receiver may take its whole timeout to answer.
+            threading.Thread(
+                target=self.courier().serve, args=(courier_stop,), name="courier", daemon=True
+            ).start()
         try:
             while not stop.is_set():
                 self.pick_up_runs()
                 presence.beat()
                 stop.wait(poll_s)
         finally:
+            courier_stop.set()
             scheduler.shutdown(wait=False)
             self.stopping.set()
             for worker in list(self._workers.values()):

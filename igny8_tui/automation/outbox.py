@@ -17,6 +17,7 @@ from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
 from igny8_tui.automation import credits as credit_math
+from igny8_tui.automation.host_names import holder_is_dead_here
 from igny8_tui.automation.publish_targets import target_label
 from igny8_tui.automation.working_time import working_seconds
 from igny8_tui.db.models import (
@@ -215,11 +216,7 @@ def due_ids(
 ) -> list[int]:
     query = (
         select(Delivery.id)
-        .where(
-            Delivery.status == "pending",
-            Delivery.next_attempt_at <= now,
-            or_(Delivery.claimed_by.is_(None), Delivery.claim_expires_at < now),
-        )
+        .where(Delivery.status == "pending", Delivery.next_attempt_at <= now)
         .order_by(Delivery.next_attempt_at, Delivery.id)
         .limit(limit)
     )
@@ -232,13 +229,19 @@ def claim(session: Session, delivery_id: int, owner: str) -> Attempt | None:
     """Take the next attempt of a due delivery: a compare-and-set, so of two hosts only one
     wins it. None when another host has it, or it is no longer due."""
     now = utcnow()
+    free = or_(Delivery.claimed_by.is_(None), Delivery.claim_expires_at < now)
+    holder = session.scalar(select(Delivery.claimed_by).where(Delivery.id == delivery_id))
+    if holder and holder_is_dead_here(holder):
+        # Its host died mid-send (kill -9): no need to wait out the claim. Still a
+        # compare-and-set on that holder, so two hosts taking it over cannot both win.
+        free = or_(free, Delivery.claimed_by == holder)
     attempt = session.execute(
         update(Delivery)
         .where(
             Delivery.id == delivery_id,
             Delivery.status == "pending",
             Delivery.next_attempt_at <= now,
-            or_(Delivery.claimed_by.is_(None), Delivery.claim_expires_at < now),
+            free,
         )
         .values(
             claimed_by=owner,

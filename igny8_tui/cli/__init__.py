@@ -8,6 +8,7 @@ import click
 from igny8_tui.cli import (
     config_commands,
     db_commands,
+    event_commands,
     host_commands,
     item_commands,
     publish_commands,
@@ -49,6 +50,7 @@ for module in (
     publish_commands,
     db_commands,
     item_commands,
+    event_commands,
 ):
     for each in module.COMMANDS:
         cli.add_command(each)

@@ -14,6 +14,7 @@ from igny8_tui.cli.payloads import (
     ClusterList,
     ConfigView,
     ContentList,
+    DeliveryList,
     HistoryReport,
     HostList,
     KeywordList,
@@ -23,6 +24,7 @@ from igny8_tui.cli.payloads import (
     SchemaUpgrade,
     SiteList,
     StatusReport,
+    WebhookList,
 )
 from igny8_tui.formatting import duration, host_process, host_sentence, last_claim
 from igny8_tui.runtime import CheckResult
@@ -30,6 +32,7 @@ from igny8_tui.schemas import (
     ArticleDetail,
     CreditsReport,
     CurrentProcessing,
+    DeliveryView,
     Estimate,
     ImportReport,
     LogEntry,
@@ -40,6 +43,8 @@ from igny8_tui.schemas import (
     RunNowResult,
     RunProgress,
     RunSummary,
+    WebhookAdded,
+    WebhookInfo,
 )
 
 
@@ -363,3 +368,57 @@ def _article(article: ArticleDetail) -> str:
     lines.append(f"failures ({len(article.failures)}):" if article.failures else "failures: none")
     lines += [f"  stage {f.stage} · {f.what}: {f.reason}" for f in article.failures]
     return "\n".join(lines)
+
+
+def _webhook_row(hook: WebhookInfo) -> tuple[object, ...]:
+    state = "on" if hook.enabled else f"off: {hook.disabled_reason}"
+    return (hook.id, hook.url, hook.site or "every site", ",".join(hook.events) or "all", state)
+
+
+@render.register
+def _webhooks(hooks: WebhookList) -> str:
+    if not hooks.root:
+        return "no webhooks: add one with `igny8 webhook add URL`"
+    return table(("id", "url", "site", "events", "state"), [_webhook_row(h) for h in hooks.root])
+
+
+@render.register
+def _webhook(hook: WebhookInfo) -> str:
+    return table(("id", "url", "site", "events", "state"), [_webhook_row(hook)])
+
+
+@render.register
+def _webhook_added(added: WebhookAdded) -> str:
+    return (
+        f"{_webhook(added.webhook)}\n\nsecret (shown this once; verify signatures with it):\n"
+        f"{added.secret}"
+    )
+
+
+def _delivery_row(d: DeliveryView) -> tuple[object, ...]:
+    last = d.last_error or (f"HTTP {d.last_status_code}" if d.last_status_code else "")
+    next_try = f"next {_time(d.next_attempt_at)}" if d.next_attempt_at and d.attempts else ""
+    return (
+        d.id,
+        d.type,
+        d.site or "",
+        d.destination,
+        d.status,
+        d.attempts,
+        " · ".join(part for part in (last, next_try) if part),
+        d.event_id,
+    )
+
+
+@render.register
+def _deliveries(deliveries: DeliveryList) -> str:
+    if not deliveries.root:
+        return "no events yet"
+    headers = ("id", "event", "site", "to", "status", "attempts", "last", "webhook-id")
+    return table(headers, [_delivery_row(d) for d in deliveries.root])
+
+
+@render.register
+def _delivery(delivery: DeliveryView) -> str:
+    headers = ("id", "event", "site", "to", "status", "attempts", "last", "webhook-id")
+    return table(headers, [_delivery_row(delivery)])

@@ -11,12 +11,14 @@ from igny8_tui.schemas import (
     ClusterListing,
     ConfigPayload,
     ContentListing,
+    DeliveryView,
     HostView,
     KeywordListing,
     LogEntry,
     RunProgress,
     RunSummary,
     SiteInfo,
+    WebhookInfo,
 )
 from igny8_tui.settings import AISummary
 
@@ -89,3 +91,11 @@ class SchemaUpgrade(BaseModel):
     from_revision: str | None
     to_revision: str
     backup: Path | None
+
+
+class WebhookList(RootModel[list[WebhookInfo]]):
+    """`igny8 webhook list`: the endpoints, never their secrets."""
+
+
+class DeliveryList(RootModel[list[DeliveryView]]):
+    """`igny8 events`: the latest deliveries, newest first."""

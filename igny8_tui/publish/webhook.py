@@ -86,7 +86,7 @@ def send(
     try:
         response = client.post(url, content=text.encode(), headers=headers)
     except httpx.TimeoutException:
-        return WebhookResponse(None, f"no answer within {SEND_TIMEOUT_S:g} s", None)
+        return WebhookResponse(None, "no answer within the timeout", None)
     except httpx.HTTPError as exc:
         return WebhookResponse(None, redacted_text(f"{type(exc).__name__}: {exc}")[:300], None)
     error = None
@@ -111,6 +111,6 @@ def _retry_after_s(response: httpx.Response) -> float | None:
         return None
 
 
-def client() -> httpx.Client:
+def client(timeout_s: float = SEND_TIMEOUT_S) -> httpx.Client:
     """A client that never follows redirects (a redirect is a failed delivery)."""
-    return httpx.Client(timeout=SEND_TIMEOUT_S, follow_redirects=False)
+    return httpx.Client(timeout=timeout_s, follow_redirects=False)
