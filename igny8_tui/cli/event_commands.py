@@ -7,6 +7,7 @@ import click
 
 from igny8_tui.cli.options import State, command
 from igny8_tui.cli.payloads import DeliveryList, WebhookList
+from igny8_tui.errors import InvalidInputError
 from igny8_tui.event_payloads import EVENT_TYPES
 
 
@@ -62,31 +63,28 @@ def webhook_test(state: State, endpoint_id: int) -> None:
         raise SystemExit(1)
 
 
-@click.group(invoke_without_command=True)
+@click.command()
+@click.argument("action", required=False, type=click.Choice(["redeliver"]))
+@click.argument("delivery_id", required=False, type=int)
 @click.option("--site", "site_ref", help="Only this site's events.")
 @click.option("--failed", is_flag=True, help="Only deliveries that failed or are retrying.")
-@click.pass_context
-def events(ctx: click.Context, site_ref: str | None, failed: bool) -> None:
-    """The latest event deliveries with their attempts and last status."""
-    if ctx.invoked_subcommand is None:
-        ctx.invoke(_list_events, site_ref=site_ref, failed=failed)
-
-
-@click.command("list")
-@click.option("--site", "site_ref")
-@click.option("--failed", is_flag=True)
-@command(read_only=True)
-def _list_events(state: State, site_ref: str | None, failed: bool) -> None:
+@command()
+def events(
+    state: State,
+    action: str | None,
+    delivery_id: int | None,
+    site_ref: str | None,
+    failed: bool,
+) -> None:
+    """The latest event deliveries with their attempts and last status; `events redeliver ID`
+    sends one again now, with the same webhook-id."""
+    if action == "redeliver":
+        if delivery_id is None:
+            raise InvalidInputError("give the delivery: igny8 events redeliver ID")
+        state.emit(state.runtime.webhooks.redeliver(delivery_id))
+        return
     site_id = state.site_id(site_ref) if site_ref else None
     state.emit(DeliveryList(state.runtime.webhooks.deliveries(site_id, failed)))
-
-
-@events.command("redeliver")
-@click.argument("delivery_id", type=int)
-@command()
-def events_redeliver(state: State, delivery_id: int) -> None:
-    """Send a delivery again now, with the same webhook-id."""
-    state.emit(state.runtime.webhooks.redeliver(delivery_id))
 
 
 COMMANDS = (webhook, events)
