@@ -10,6 +10,7 @@ from igny8_tui.cli import (
     db_commands,
     host_commands,
     item_commands,
+    notify_commands,
     publish_commands,
     run_commands,
     serve_command,
@@ -49,6 +50,7 @@ for module in (
     publish_commands,
     db_commands,
     item_commands,
+    notify_commands,
 ):
     for each in module.COMMANDS:
         cli.add_command(each)
