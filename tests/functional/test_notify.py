@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import json
 import socket
+import subprocess
+import sys
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -147,6 +149,30 @@ def test_an_unreachable_endpoint_and_an_unreadable_url_fail_with_a_reason() -> N
 )
 def test_a_notify_url_is_shown_with_scheme_and_host_only(url: str, shown: str) -> None:
     assert redacted_notify_url(url) == shown
+
+
+WITHOUT_APPRISE = """
+import sys
+sys.modules["apprise"] = None  # as if the notify extra were not installed
+from pathlib import Path
+from igny8_tui.notify import send
+from igny8_tui.settings import load_settings, notify_urls_for
+settings = load_settings(Path(sys.argv[1]))
+[url] = notify_urls_for(settings, None)
+print(send(url, "t", "b").error)
+"""
+
+
+def test_without_the_extra_any_scheme_loads_and_sending_names_the_extra(home: Path) -> None:
+    _config(home, 'notify_urls = ["anything://token"]\n')
+    done = subprocess.run(
+        [sys.executable, "-c", WITHOUT_APPRISE, str(home)], capture_output=True, text=True
+    )
+    assert done.returncode == 0, done.stderr
+    assert (
+        done.stdout.strip()
+        == "notifications need the notify extra: pip install 'igny8-tui[notify]'"
+    )
 
 
 FULL = {
