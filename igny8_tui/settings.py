@@ -2,13 +2,23 @@
 
 from __future__ import annotations
 
+import functools
 import os
+import re
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 import platformdirs
-from pydantic import AliasChoices, BaseModel, ConfigDict, Field, SecretStr, ValidationError
+from pydantic import (
+    AfterValidator,
+    AliasChoices,
+    BaseModel,
+    ConfigDict,
+    Field,
+    SecretStr,
+    ValidationError,
+)
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -22,6 +32,36 @@ from igny8_tui.redaction import redacted_url
 
 CONFIG_FILE_NAME = "config.toml"
 DB_FILE_NAME = "igny8.db"
+_SCHEME = re.compile(r"([A-Za-z][A-Za-z0-9+.-]*)://")
+APPRISE_SERVICES_URL = "https://github.com/caronc/apprise/wiki"
+
+
+def _known_notify_scheme(url: SecretStr) -> SecretStr:
+    """A notification URL whose scheme apprise knows; without apprise (the notify extra), any
+    `scheme://` (sending then says the extra is missing). Messages never quote the URL."""
+    match = _SCHEME.match(url.get_secret_value())
+    if match is None:
+        raise ValueError(f"not a notification URL (scheme://...); see {APPRISE_SERVICES_URL}")
+    scheme = match.group(1).lower()
+    known = _apprise_schemes()
+    if known is not None and scheme not in known:
+        raise ValueError(f"apprise knows no {scheme}:// notifications; see {APPRISE_SERVICES_URL}")
+    return url
+
+
+@functools.cache  # apprise loads its ~100 plugins to list them: a third of a second
+def _apprise_schemes() -> frozenset[str] | None:
+    """Every scheme apprise can send to, or None when apprise is not installed."""
+    try:
+        from apprise.manager_plugins import NotificationManager
+    except ImportError:
+        return None
+    # apprise 2 is typed in part; its plugin manager is not.
+    schemas: list[str] = NotificationManager().schemas()  # type: ignore[no-untyped-call]
+    return frozenset(schema.lower() for schema in schemas)
+
+
+NotifyUrl = Annotated[SecretStr, AfterValidator(_known_notify_scheme)]
 
 
 class CreditCosts(BaseModel):
@@ -34,6 +74,15 @@ class CreditCosts(BaseModel):
     content_per_100_words: Decimal = Field(default=Decimal(1), ge=0)
     per_image_prompt: Decimal = Field(default=Decimal("0.2"), ge=0)
     per_image: Decimal = Field(default=Decimal(1), ge=0)
+
+
+class SiteSettings(BaseModel):
+    """`[sites.<site name>]` in config.toml: what one site sets apart from the rest."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    # None: the global list applies; [] turns notifications off for this site.
+    notify_urls: list[NotifyUrl] | None = None
 
 
 class AISummary(BaseModel):
@@ -93,6 +142,10 @@ class Settings(BaseSettings):
     event_retry_scale: float = Field(default=1.0, gt=0, le=1.0)
     # A webhook receiver that has not answered within this long failed the attempt.
     event_timeout_s: float = Field(default=15.0, gt=0, le=300)
+    # apprise URLs told of run.completed, run.failed, run.paused and credits.low (notify.py);
+    # secrets, so never shown whole. A site's own list (`sites`) replaces this one.
+    notify_urls: list[NotifyUrl] = Field(default_factory=list)
+    sites: dict[str, SiteSettings] = Field(default_factory=dict)
 
     @property
     def database_url(self) -> str:
@@ -141,6 +194,14 @@ class Settings(BaseSettings):
         file_secret_settings: PydanticBaseSettingsSource,
     ) -> tuple[PydanticBaseSettingsSource, ...]:
         return (init_settings, env_settings, TomlConfigSettingsSource(settings_cls))
+
+
+def notify_urls_for(settings: Settings, site_name: str | None) -> list[SecretStr]:
+    """The notification URLs for a site: its own list if it has one, else the global list."""
+    site = settings.sites.get(site_name) if site_name is not None else None
+    if site is not None and site.notify_urls is not None:
+        return list(site.notify_urls)
+    return list(settings.notify_urls)
 
 
 def default_home() -> Path:

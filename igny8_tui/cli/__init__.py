@@ -11,6 +11,7 @@ from igny8_tui.cli import (
     event_commands,
     host_commands,
     item_commands,
+    notify_commands,
     publish_commands,
     run_commands,
     serve_command,
@@ -51,6 +52,7 @@ for module in (
     db_commands,
     item_commands,
     event_commands,
+    notify_commands,
 ):
     for each in module.COMMANDS:
         cli.add_command(each)

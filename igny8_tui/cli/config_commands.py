@@ -10,11 +10,17 @@ from pydantic import ValidationError
 from igny8_tui.cli.options import EXIT_RUN_NOT_COMPLETED, State, command, site_option
 from igny8_tui.cli.payloads import ConfigView, PromptInfo, PromptsReport
 from igny8_tui.errors import InvalidInputError
+from igny8_tui.redaction import redacted_notify_url
 from igny8_tui.schemas import ConfigPayload, ConfigUpdate, describe_config_error
+from igny8_tui.settings import notify_urls_for
 
 
-def _view(state: State, config: ConfigPayload) -> ConfigView:
-    return ConfigView(**config.model_dump(), ai=state.runtime.settings.ai_summary())
+def _view(state: State, config: ConfigPayload, site_name: str) -> ConfigView:
+    settings = state.runtime.settings
+    urls = [
+        redacted_notify_url(url.get_secret_value()) for url in notify_urls_for(settings, site_name)
+    ]
+    return ConfigView(**config.model_dump(), ai=settings.ai_summary(), notify_urls=urls)
 
 
 def parse_assignments(pairs: tuple[str, ...]) -> ConfigUpdate:
@@ -43,7 +49,8 @@ def config() -> None:
 @command(read_only=True)
 def config_show(state: State, site_ref: str) -> None:
     """Show a site's AutomationConfig and the AI provider in use (never its key)."""
-    state.emit(_view(state, state.runtime.service.config(state.site_id(site_ref))))
+    site = state.runtime.workspace.site(site_ref)
+    state.emit(_view(state, state.runtime.service.config(site.id), site.name))
 
 
 @config.command("set")
@@ -53,8 +60,9 @@ def config_show(state: State, site_ref: str) -> None:
 def config_set(state: State, site_ref: str, assignments: tuple[str, ...]) -> None:
     """Change settings, e.g. `stage_4_batch_size=6 skip_stage_6=true`; all or nothing."""
     update = parse_assignments(assignments)
-    config = state.runtime.service.update_config(state.site_id(site_ref), update)
-    state.emit(_view(state, config))
+    site = state.runtime.workspace.site(site_ref)
+    config = state.runtime.service.update_config(site.id, update)
+    state.emit(_view(state, config, site.name))
 
 
 @click.group()

@@ -19,6 +19,7 @@ from igny8_tui.cli.payloads import (
     HostList,
     KeywordList,
     LogLines,
+    NotifyTestReport,
     PromptsReport,
     SchemaReport,
     SchemaUpgrade,
@@ -219,9 +220,17 @@ def _logs(lines: LogLines) -> str:
 @render.register
 def _config(data: ConfigView) -> str:
     values = data.model_dump()
-    lines = [f"{k} = {v}" for k, v in values.items() if k != "ai"]
+    lines = [f"{k} = {v}" for k, v in values.items() if k not in ("ai", "notify_urls")]
+    lines.append(f"notify_urls = {', '.join(values['notify_urls']) or '(none)'}")
     lines += [f"ai.{k} = {v}" for k, v in values["ai"].items() if v is not None]
     return "\n".join(lines)
+
+
+@render.register
+def _notify_test(data: NotifyTestReport) -> str:
+    return "\n".join(
+        f"{d.url}: OK" if d.ok else f"{d.url}: FAILED · {d.error}" for d in data.deliveries
+    )
 
 
 @render.register

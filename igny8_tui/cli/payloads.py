@@ -34,9 +34,24 @@ class HistoryReport(BaseModel):
 
 
 class ConfigView(ConfigPayload):
-    """A site's config as `config show` prints it: with the AI in use, never its key."""
+    """A site's config as `config show` prints it: with the AI in use, never its key, and its
+    notification URLs with their secrets hidden."""
 
     ai: AISummary
+    notify_urls: list[str]
+
+
+class NotifyDelivery(BaseModel):
+    """One notification URL's answer to `igny8 notify test` (the URL without its secrets)."""
+
+    url: str
+    ok: bool
+    error: str | None
+
+
+class NotifyTestReport(BaseModel):
+    site: str | None
+    deliveries: list[NotifyDelivery]
 
 
 class PromptInfo(BaseModel):
