@@ -3,27 +3,35 @@ them outside any transaction and records what came of each."""
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import threading
-from collections.abc import Callable
 
+from pydantic import SecretStr
+
+from igny8_tui import notify
 from igny8_tui.automation import outbox
 from igny8_tui.automation.environment import environment_fault
 from igny8_tui.automation.outbox import Attempt, Outcome
 from igny8_tui.db.engine import Database
 from igny8_tui.db.models import utcnow
+from igny8_tui.notify import human_message
 from igny8_tui.publish import webhook
 from igny8_tui.publish.secrets import SecretStore
-from igny8_tui.settings import Settings
+from igny8_tui.redaction import redacted_notify_url
+from igny8_tui.settings import Settings, notify_urls_for
 
-# Sends an attempt of a notification delivery (see notify_channel.py); None: not wired.
-NotifySender = Callable[[Attempt], Outcome]
 COURIER_POLL_S = 1.0
 # Where deliveries are logged when the host gives no logger (a command's own courier): the
 # command prints its result; nothing more reaches the terminal.
 EVENTS_LOGGER = logging.getLogger("igny8.events")
 EVENTS_LOGGER.addHandler(logging.NullHandler())
 EVENTS_LOGGER.propagate = False
+
+
+def _url_key(url: SecretStr) -> str:
+    """A notification URL as the outbox remembers it: a hash, never the URL (it holds secrets)."""
+    return hashlib.sha256(url.get_secret_value().encode()).hexdigest()[:16]
 
 
 class Courier:
@@ -34,14 +42,12 @@ class Courier:
         db: Database,
         settings: Settings,
         owner: str,
-        notify: NotifySender | None = None,
         logger: logging.Logger | None = None,
     ) -> None:
         self.db = db
         self.settings = settings
         self.owner = owner
         self.secrets = SecretStore(settings.home)
-        self.notify = notify
         self.logger = logger or EVENTS_LOGGER
         self._client = webhook.client(settings.event_timeout_s)
 
@@ -74,9 +80,7 @@ class Courier:
 
     def _send(self, attempt: Attempt) -> Outcome:
         if attempt.channel == "notify":
-            if self.notify is None:
-                return Outcome(delivered=False, nothing_to_send=True)
-            return self.notify(attempt)
+            return self._notify(attempt)
         secret = self.secrets.webhook_secret(attempt.endpoint_id or 0)
         if attempt.url is None or secret is None:
             return Outcome(delivered=False, error="the endpoint or its secret is gone", gone=True)
@@ -87,6 +91,31 @@ class Courier:
             error=response.error,
             retry_after_s=response.retry_after_s,
             gone=response.gone,
+        )
+
+    def _notify(self, attempt: Attempt) -> Outcome:
+        """The event as a short human message to each of the site's notification URLs (or the
+        global ones) not yet sent to: a retry sends only to those that failed."""
+        data = attempt.body.get("data", {})
+        site_name = str(data.get("site_name") or "")
+        urls = notify_urls_for(self.settings, site_name or None)
+        if not urls:
+            return Outcome(delivered=False, nothing_to_send=True)
+        title, body = human_message(attempt.event_type, site_name, data)
+        sent: list[str] = []
+        errors: list[str] = []
+        for url in urls:
+            key = _url_key(url)
+            if key in attempt.sent_to:
+                continue
+            result = notify.send(url, title, body, self.settings.event_timeout_s)
+            if result.ok:
+                sent.append(key)
+            else:
+                shown = redacted_notify_url(url.get_secret_value())
+                errors.append(f"{shown}: {result.error or 'not sent'}")
+        return Outcome(
+            delivered=not errors, error="; ".join(errors)[:500] or None, sent_to=tuple(sent)
         )
 
     def _log(self, attempt: Attempt, outcome: Outcome, status: str) -> None:

@@ -41,11 +41,8 @@ from igny8_tui.event_payloads import (
     WebhookTestData,
     envelope,
 )
+from igny8_tui.notify import NOTIFIED_EVENTS
 
-# Events that also go to the site's notification URLs (config.toml `notify_urls`).
-NOTIFIED_EVENTS: frozenset[str] = frozenset(
-    {"run.completed", "run.failed", "run.paused", "credits.low"}
-)
 # Seconds before each retry, after the first attempt (made at once): Svix's schedule.
 RETRY_DELAYS_S = (5, 300, 1800, 7200, 18000, 36000, 36000)
 MAX_ATTEMPTS = len(RETRY_DELAYS_S) + 1
@@ -80,6 +77,7 @@ def emit(
     session.flush()
     for endpoint in _endpoints_for(session, event_type, site_id, only_endpoint):
         session.add(_pending(event, "webhook", now, endpoint.id))
+    # The events notified also go to the site's notification URLs (config.toml `notify_urls`).
     if event_type in NOTIFIED_EVENTS and only_endpoint is None:
         session.add(_pending(event, "notify", now, None))
     return event

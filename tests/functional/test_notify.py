@@ -22,7 +22,8 @@ from pydantic import SecretStr
 
 from igny8_tui.notify import NOTIFIED_EVENTS, human_message, send
 from igny8_tui.redaction import redacted_notify_url
-from tests.conftest import invoke_igny8
+from igny8_tui.runtime import Runtime
+from tests.conftest import demo_site, invoke_igny8, run_igny8, start_igny8, wait_until
 
 SECRET = "s3cr3t-pa55word"
 TOKEN = "tok3n-in-the-path-9f8e7d"
@@ -60,6 +61,7 @@ class Endpoint:
     port: int
     received: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
     status: int = 200
+    fail_first: int = 0  # answer 500 to this many requests first
 
 
 @pytest.fixture
@@ -72,7 +74,8 @@ def endpoint() -> Iterator[Endpoint]:
         def do_POST(self) -> None:
             length = int(self.headers.get("Content-Length", 0))
             state.received.append((self.path, json.loads(self.rfile.read(length))))
-            self.send_response(state.status)
+            failing = len(state.received) <= state.fail_first
+            self.send_response(500 if failing else state.status)
             self.end_headers()
             self.wfile.write(b"{}")
 
@@ -277,3 +280,31 @@ def test_an_unknown_scheme_is_a_one_line_error_naming_the_field(home: Path) -> N
     [line] = result.stderr.splitlines()
     assert "config.toml" in line and "sites.green-thumb.notify_urls.0" in line
     assert "nosuchservice://" in line and SECRET not in line
+
+
+def test_a_runs_notifications_go_through_the_outbox_and_are_retried(
+    home: Path, runtime: Runtime, endpoint: Endpoint
+) -> None:
+    """`run.completed` as a short message to the json:// URL; the first attempt fails (500),
+    a daemon's retry delivers it; `igny8 events` shows it without the URL's secrets."""
+    demo_site(runtime, "green-thumb", small=True)
+    runtime.db.dispose()
+    (home / "config.toml").write_text(f'notify_urls = ["{_json_url(endpoint)}"]\n')
+    endpoint.fail_first = 1
+    fast = {"IGNY8_EVENT_RETRY_SCALE": "0.001"}
+    ran = run_igny8(home, "run", "--site", "green-thumb", **fast)
+    assert ran.returncode == 0, ran.stderr
+    daemon = start_igny8(home, "daemon", **fast)
+    try:
+        wait_until(lambda: len(endpoint.received) == 2, timeout_s=120, what="the retry")
+    finally:
+        daemon.terminate()
+        daemon.wait(60)
+    titles = [document["title"] for _, document in endpoint.received]
+    assert titles == ["igny8 · green-thumb: run 1 completed"] * 2
+    listed = invoke_igny8(home, "events", "--json")
+    [row] = [r for r in json.loads(listed.stdout) if r["channel"] == "notify"]
+    assert (row["type"], row["status"], row["attempts"]) == ("run.completed", "delivered", 2)
+    shown = invoke_igny8(home, "events").stdout + listed.stdout
+    assert SECRET not in shown and TOKEN not in shown
+    assert SECRET.encode() not in (home / "igny8.db").read_bytes()
