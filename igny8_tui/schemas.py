@@ -391,6 +391,8 @@ class DashboardSnapshot(_Payload):
     new_logs: list[LogEntry]
     # Where the site's articles go: a folder's absolute path, or a WordPress site's address.
     published_to: str = ""
+    # Webhook endpoints of this site (or of every site) that igny8 stopped sending to, and why.
+    disabled_webhooks: list[str] = []
 
     @property
     def active(self) -> bool:

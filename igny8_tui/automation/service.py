@@ -30,6 +30,7 @@ from igny8_tui.automation.run_views import (
 )
 from igny8_tui.automation.scheduler import NOT_STARTED, reschedule
 from igny8_tui.automation.stages.registry import STAGES, pending_counts, stage_class
+from igny8_tui.automation.webhooks import disabled_endpoints
 from igny8_tui.constants import (
     DEFAULT_LOG_LINES,
     ESTIMATE_BUFFER_MULTIPLIER,
@@ -311,6 +312,7 @@ class AutomationService:
                 ),
                 overview=pipeline_overview(site_id, pending, config),
                 published_to=self._published_to(session, site),
+                disabled_webhooks=disabled_endpoints(session, site_id),
                 log_run_id=run_id,
                 new_logs=_logs(session, site_id, run_id, LOG_BATCH_LINES, after) if run else [],
             )

@@ -40,6 +40,20 @@ def _checked_events(events: list[str]) -> list[str]:
     return sorted(set(events))
 
 
+def disabled_endpoints(session: Session, site_id: int) -> list[str]:
+    """`webhook 2 (https://…) off: the receiver answered 410 Gone`, for each endpoint of the
+    site (or of every site) igny8 stopped sending to; removed ones are not news."""
+    query = select(WebhookEndpoint).where(
+        WebhookEndpoint.enabled.is_(False),
+        (WebhookEndpoint.site_id.is_(None)) | (WebhookEndpoint.site_id == site_id),
+    )
+    return [
+        f"webhook {e.id} ({redacted_url(e.url)}) off: {e.disabled_reason}"
+        for e in session.scalars(query.order_by(WebhookEndpoint.id))
+        if e.disabled_reason != REMOVED
+    ]
+
+
 class Webhooks:
     def __init__(self, db: Database, secrets: SecretStore, courier: Courier) -> None:
         self.db = db
@@ -98,8 +112,8 @@ class Webhooks:
     def deliveries(self, site_id: int | None, failed_only: bool) -> list[DeliveryView]:
         with self.db.read() as session:
             query = select(Delivery, Event).join(Event, Event.id == Delivery.event_pk)
-            if site_id is not None:
-                query = query.where(Event.site_id == site_id)
+            if site_id is not None:  # and the events of no site (a webhook's test)
+                query = query.where((Event.site_id == site_id) | Event.site_id.is_(None))
             if failed_only:
                 query = query.where(
                     Delivery.status.in_(("failed", "disabled"))

@@ -66,6 +66,7 @@ KEYS: list[tuple[str, str, str, str, str]] = [
     ("Screens", "e", "config", "Config", "screen.config"),
     ("Screens", "h", "history", "History", "screen.history"),
     ("Screens", "c", "items", "Articles", "screen.items"),
+    ("Screens", "E", "events", "Events", "screen.events"),
     ("Screens", "dollar_sign", "estimate", "Estimate", "screen.estimate"),
     ("Screens", "s", "sites", "Sites", "screen.sites"),
     ("Screens", "H", "hosts", "Hosts", "screen.hosts"),
@@ -366,6 +367,11 @@ class Igny8App(App[None]):
         from igny8_tui.tui.screens.items import ItemsScreen
 
         self.push_screen(ItemsScreen(self.runtime, self.site_id, self.site_name))
+
+    def action_events(self) -> None:
+        from igny8_tui.tui.screens.events import EventsScreen
+
+        self.push_screen(EventsScreen(self.runtime, self.site_id, self.site_name))
 
     def action_estimate(self) -> None:
         from igny8_tui.tui.screens.estimate import EstimateScreen

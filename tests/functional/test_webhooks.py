@@ -175,3 +175,42 @@ def test_a_receiver_that_hangs_is_timed_out_and_tried_again(home: Path, runtime:
         assert json.loads(again.stdout)["status"] == "delivered"
     ids = {r.webhook_id for r in receiver.requests}
     assert len(ids) == 1
+
+
+async def test_the_events_view_redelivers_and_the_dashboard_says_an_endpoint_is_off(
+    home: Path, runtime: Runtime
+) -> None:
+    from textual.widgets import DataTable
+
+    from igny8_tui.tui.app import Igny8App
+    from tests.dashboard_states import settled
+
+    site_id = demo_site(runtime, SITE, small=True)
+    runtime.db.dispose()
+    with webhook_receiver(status=500) as receiver, webhook_receiver(status=410) as gone:
+        endpoint_id, receiver.secret = add_webhook(home, receiver.url)
+        assert invoke_igny8(home, "webhook", "test", str(endpoint_id)).returncode == 1
+        gone_id, gone.secret = add_webhook(home, gone.url)
+        assert invoke_igny8(home, "webhook", "test", str(gone_id)).returncode == 1
+        app = Igny8App(Runtime.load(home, None, actor="test"), site_id, host=False)
+        async with app.run_test(size=(120, 40), notifications=True) as pilot:
+            await settled()(pilot)
+            card = "\n".join(str(w.render()) for w in app.screen.query("#processing Static"))
+            assert f"webhook {gone_id}" in card and "410" in card
+            await pilot.press("E")
+            table = app.screen.query_one("#events-table", DataTable)
+            wait = 0
+            while table.row_count < 2 and wait < 600:
+                await pilot.pause(0.1)
+                wait += 1
+            first = [str(cell) for cell in table.get_row_at(table.row_count - 1)]
+            assert "pending" in first and "HTTP 500" in " ".join(first)
+            receiver.status = None  # it answers 2xx from now on
+            table.move_cursor(row=table.row_count - 1)
+            await pilot.press("R")
+            wait = 0
+            while not receiver.delivered() and wait < 600:
+                await pilot.pause(0.1)
+                wait += 1
+            assert receiver.delivered()
+    assert len({r.webhook_id for r in receiver.requests}) == 1

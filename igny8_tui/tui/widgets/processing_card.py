@@ -128,5 +128,11 @@ class ProcessingCard(Vertical):
         # With no run active the card may collapse to a line, unless the last run failed: its
         # error needs reading.
         self.set_class(not data.active and status != "failed", "-idle")
-        self.query_one("#processing-summary", Static).update(processing_summary(data))
-        self.query_one("#processing-detail", Static).update(processing_text(data, hosted_here, now))
+        # An endpoint igny8 stopped sending to is news whatever the run does: first, always.
+        warnings = [f"⚠ {line} · E lists the events" for line in data.disabled_webhooks]
+        self.query_one("#processing-summary", Static).update(
+            " · ".join([*warnings[:1], processing_summary(data)])
+        )
+        self.query_one("#processing-detail", Static).update(
+            "\n".join([*warnings, processing_text(data, hosted_here, now)])
+        )
