@@ -64,6 +64,9 @@ class PublishedImage(EventData):
     position: int
     alt: str
     location: str | None  # the image's URL on the target, or its file
+    # The PNG itself, base64: only when the webhook is the site's publish target (the receiver
+    # has no other way to the file).
+    png_base64: str | None = None
 
 
 class ContentPublishedData(EventData):

@@ -44,6 +44,7 @@ from igny8_tui.export import ExportFormat, as_document
 from igny8_tui.publish.folder import check_folder
 from igny8_tui.publish.secrets import SecretStore
 from igny8_tui.publish.target import PublishFatalError, PublishTarget
+from igny8_tui.publish.webhook import WebhookPublishTarget
 from igny8_tui.publish.wordpress import WordPressTarget
 from igny8_tui.schemas import (
     ContentListing,
@@ -183,10 +184,24 @@ class Runtime:
                 where=target.url,
                 detail=_check_wordpress(target, password),
             )
+        if info.kind == "webhook" and info.url:
+            return PublishCheck(
+                site_id=site_id, kind="webhook", where=info.url, detail=self._check_webhook(info)
+            )
         folder = Path(info.folder or self.settings.publish_dir)
         return PublishCheck(
             site_id=site_id, kind="folder", where=str(folder), detail=check_folder(folder)
         )
+
+    def _check_webhook(self, info: PublishTargetInfo) -> str:
+        """A signed `webhook.test` event to the site's publish webhook; one line, or the
+        reason it was not accepted (an InvalidInputError)."""
+        target, _ = self.publish_targets.target(info.site_id, _wordpress_target)
+        assert isinstance(target, WebhookPublishTarget)
+        try:
+            return target.check()
+        finally:
+            target.close()
 
     # ----- export -----
 

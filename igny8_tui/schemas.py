@@ -544,7 +544,7 @@ class CreditsReport(BaseModel):
 
 # ----- publish targets -----
 
-PublishKind = Literal["folder", "wordpress"]
+PublishKind = Literal["folder", "wordpress", "webhook"]
 PostStatus = Literal["publish", "draft"]
 MAX_DRIP_MINUTES = 7 * 24 * 60
 

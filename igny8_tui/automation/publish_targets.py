@@ -16,6 +16,8 @@ from igny8_tui.errors import InvalidInputError, NotFoundError, first_validation_
 from igny8_tui.publish.folder import FolderTarget
 from igny8_tui.publish.secrets import SecretStore
 from igny8_tui.publish.target import PublishTarget
+from igny8_tui.publish.webhook import WebhookPublishTarget, checked_secret, new_secret
+from igny8_tui.redaction import redacted_url
 from igny8_tui.schemas import (
     FolderTargetSettings,
     PostStatus,
@@ -74,6 +76,22 @@ class PublishTargets:
             row.tags_from_keywords = target.tags_from_keywords
             return self._info(site, row)
 
+    def set_webhook(
+        self, site_id: int, url: str, secret: str | None
+    ) -> tuple[PublishTargetInfo, str]:
+        """Publish through a webhook: `content.published`, signed with `secret` (checked) or a
+        new one; the secret goes to the secrets file first, and is returned to be shown once."""
+        parts = urlsplit(url)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise InvalidInputError(f"webhook URL {redacted_url(url)!r}: expected http(s)://...")
+        signing = checked_secret(secret) if secret else new_secret()
+        self.secrets.set_publish_webhook_secret(site_id, signing)
+        with self.db.write() as session:
+            site, row = _site_and_row(session, site_id)
+            row = row or _new_row(session, site_id)
+            row.kind, row.folder_dir, row.url, row.username = "webhook", None, url, None
+            return self._info(site, row), signing.get_secret_value()
+
     def wordpress_settings(
         self, site_id: int, info: PublishTargetInfo | None = None
     ) -> tuple[WordPressTargetSettings, SecretStr]:
@@ -110,10 +128,33 @@ class PublishTargets:
         info = self.info(site_id)
         if info.kind == "wordpress":
             return wordpress(*self.wordpress_settings(site_id, info)), info
+        if info.kind == "webhook" and info.url:
+            secret = self.secrets.publish_webhook_secret(site_id)
+            if secret is None:
+                raise InvalidInputError(
+                    f"no webhook secret is stored for site {info.site_name!r}; set the target "
+                    "again with `igny8 publish set --site S webhook URL`"
+                )
+            target = WebhookPublishTarget(
+                info.url, secret, site_id, info.site_name, self.settings.event_timeout_s
+            )
+            return target, info
         return FolderTarget(Path(info.folder or self.settings.publish_dir)), info
 
+    def _secret_stored(self, kind: PublishKind, site_id: int) -> bool:
+        """Whether the target's password (WordPress) or signing secret (webhook) is kept."""
+        if kind == "wordpress":
+            return self.secrets.wordpress_password(site_id) is not None
+        if kind == "webhook":
+            return self.secrets.publish_webhook_secret(site_id) is not None
+        return False
+
     def _info(self, site: Site, row: PublishTargetConfig | None) -> PublishTargetInfo:
-        kind: PublishKind = "wordpress" if row is not None and row.kind == "wordpress" else "folder"
+        kind: PublishKind = "folder"
+        if row is not None and row.kind == "wordpress":
+            kind = "wordpress"
+        elif row is not None and row.kind == "webhook":
+            kind = "webhook"
         folder = None
         if kind == "folder":
             folder = (row.folder_dir if row else None) or str(self.settings.publish_dir)
@@ -131,8 +172,7 @@ class PublishTargets:
             drip_minutes=row.drip_minutes if row else 0,
             category_from_cluster=row.category_from_cluster if row else True,
             tags_from_keywords=row.tags_from_keywords if row else True,
-            password_stored=kind == "wordpress"
-            and self.secrets.wordpress_password(site.id) is not None,
+            password_stored=self._secret_stored(kind, site.id),
         )
 
 
@@ -167,14 +207,15 @@ def _new_row(session: Session, site_id: int) -> PublishTargetConfig:
 
 def published_where(row: PublishTargetConfig | None, default_dir: Path, site_slug: str) -> str:
     """Where a site's articles go: the WordPress address, or the folder holding its bundles."""
-    if row is not None and row.kind == "wordpress" and row.url:
+    if row is not None and row.kind in ("wordpress", "webhook") and row.url:
         return row.url
     folder = Path(row.folder_dir) if row is not None and row.folder_dir else default_dir
     return str(FolderTarget(folder).site_folder(site_slug))
 
 
 def target_label(row: PublishTargetConfig | None) -> str:
-    """Where a site publishes, in two words: `folder`, or `WordPress <host>`."""
-    if row is None or row.kind != "wordpress" or not row.url:
+    """Where a site publishes, in two words: `folder`, `WordPress <host>` or `webhook <host>`."""
+    if row is None or row.kind not in ("wordpress", "webhook") or not row.url:
         return "folder"
-    return f"WordPress {urlsplit(row.url).hostname or row.url}"
+    name = "WordPress" if row.kind == "wordpress" else "webhook"
+    return f"{name} {urlsplit(row.url).hostname or row.url}"

@@ -21,6 +21,7 @@ from igny8_tui.cli.payloads import (
     LogLines,
     NotifyTestReport,
     PromptsReport,
+    PublishWebhookSet,
     SchemaReport,
     SchemaUpgrade,
     SiteList,
@@ -327,6 +328,12 @@ def _db_upgrade(data: SchemaUpgrade) -> str:
 def _publish_target(info: PublishTargetInfo) -> str:
     if info.kind == "folder":
         return f"site {info.site_name}: publishes to the folder {info.folder}"
+    if info.kind == "webhook":
+        secret = "secret stored" if info.password_stored else "NO secret stored"
+        return (
+            f"site {info.site_name}: publishes each article as a signed content.published event"
+            f" to {info.url} ({secret})"
+        )
     extras = [f"status {info.status}"]
     if info.drip_minutes:
         extras.append(f"drip every {info.drip_minutes} min")
@@ -431,3 +438,11 @@ def _deliveries(deliveries: DeliveryList) -> str:
 def _delivery(delivery: DeliveryView) -> str:
     headers = ("id", "event", "site", "to", "status", "attempts", "last", "webhook-id")
     return table(headers, [_delivery_row(delivery)])
+
+
+@render.register
+def _publish_webhook_set(done: PublishWebhookSet) -> str:
+    return (
+        f"{_publish_target(done.target)}\n\nsecret (shown this once; verify signatures with it):"
+        f"\n{done.secret}"
+    )

@@ -15,6 +15,7 @@ from igny8_tui.schemas import (
     HostView,
     KeywordListing,
     LogEntry,
+    PublishTargetInfo,
     RunProgress,
     RunSummary,
     SiteInfo,
@@ -114,3 +115,10 @@ class WebhookList(RootModel[list[WebhookInfo]]):
 
 class DeliveryList(RootModel[list[DeliveryView]]):
     """`igny8 events`: the latest deliveries, newest first."""
+
+
+class PublishWebhookSet(BaseModel):
+    """`igny8 publish set webhook`: the target, and its signing secret (shown this once)."""
+
+    target: PublishTargetInfo
+    secret: str

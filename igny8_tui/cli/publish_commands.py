@@ -10,6 +10,7 @@ import click
 from pydantic import SecretStr
 
 from igny8_tui.cli.options import State, command, on_terminal, site_option
+from igny8_tui.cli.payloads import PublishWebhookSet
 from igny8_tui.errors import InvalidInputError
 
 PASSWORD_ENV = "IGNY8_WP_APP_PASSWORD"
@@ -24,7 +25,7 @@ def publish() -> None:
 @click.option("--site", "site_ref", help="Site id or name (also accepted after the target).")
 @click.pass_context
 def publish_set(ctx: click.Context, site_ref: str | None) -> None:
-    """Set a site's publish target: `folder` or `wordpress`."""
+    """Set a site's publish target: `folder`, `wordpress` or `webhook`."""
     ctx.obj = site_ref
 
 
@@ -97,6 +98,24 @@ def set_wordpress(
     )
     password = _password(password_stdin)
     state.emit(state.runtime.set_wordpress_target(site_id, settings, password))
+
+
+@publish_set.command("webhook")
+@click.argument("url")
+@click.option("--site", "site_ref", help="Site id or name.")
+@click.option(
+    "--secret", envvar="IGNY8_WEBHOOK_SECRET", help="Use this whsec_ secret instead of a new one."
+)
+@command()
+@click.pass_context
+def set_webhook(
+    ctx: click.Context, state: State, url: str, site_ref: str | None, secret: str | None
+) -> None:
+    """Publish each article as a signed `content.published` event (HTML and images) to URL;
+    it counts as published only when the receiver answers 2xx. Prints the secret once."""
+    site_id = _site(state, ctx, site_ref)
+    info, shown = state.runtime.publish_targets.set_webhook(site_id, url, secret)
+    state.emit(PublishWebhookSet(target=info, secret=shown))
 
 
 def _password(from_stdin: bool) -> SecretStr:

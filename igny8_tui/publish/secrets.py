@@ -18,6 +18,7 @@ from igny8_tui.errors import InvalidInputError
 SECRETS_FILE_NAME = "secrets.json"
 SECRETS_FILE_MODE = 0o600
 _WORDPRESS_PASSWORD = "wordpress_app_password"
+_PUBLISH_WEBHOOK_SECRET = "publish_webhook_secret"
 
 
 class SecretStore:
@@ -33,6 +34,15 @@ class SecretStore:
     def set_wordpress_password(self, site_id: int, password: SecretStr) -> None:
         sites = self._read()
         sites.setdefault(str(site_id), {})[_WORDPRESS_PASSWORD] = password.get_secret_value()
+        self._write(sites)
+
+    def publish_webhook_secret(self, site_id: int) -> SecretStr | None:
+        value = self._read().get(str(site_id), {}).get(_PUBLISH_WEBHOOK_SECRET)
+        return SecretStr(value) if isinstance(value, str) else None
+
+    def set_publish_webhook_secret(self, site_id: int, secret: SecretStr) -> None:
+        sites = self._read()
+        sites[str(site_id)] = {_PUBLISH_WEBHOOK_SECRET: secret.get_secret_value()}
         self._write(sites)
 
     def forget(self, site_id: int) -> None:

@@ -10,14 +10,28 @@ import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
+from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import httpx
 from pydantic import SecretStr
 from standardwebhooks.webhooks import Webhook
 
 from igny8_tui.errors import InvalidInputError
-from igny8_tui.redaction import redacted_text
+from igny8_tui.event_payloads import (
+    ContentPublishedData,
+    PublishedImage,
+    WebhookTestData,
+    envelope,
+)
+from igny8_tui.publish.target import (
+    ArticleToPublish,
+    PublishError,
+    PublishFatalError,
+    PublishResult,
+)
+from igny8_tui.redaction import redacted_text, redacted_url
 
 SECRET_PREFIX = "whsec_"
 SECRET_BYTES = 32
@@ -114,3 +128,73 @@ def _retry_after_s(response: httpx.Response) -> float | None:
 def client(timeout_s: float = SEND_TIMEOUT_S) -> httpx.Client:
     """A client that never follows redirects (a redirect is a failed delivery)."""
     return httpx.Client(timeout=timeout_s, follow_redirects=False)
+
+
+class WebhookPublishTarget:
+    """Stage 7 through a webhook: each article goes as a signed `content.published` event with
+    its HTML and its images, and counts as published only when the receiver answers 2xx. Its
+    webhook-id is the article's own, the same on every try, so the receiver can de-duplicate."""
+
+    name = "webhook"
+
+    def __init__(
+        self,
+        url: str,
+        secret: SecretStr,
+        site_id: int,
+        site_name: str,
+        timeout_s: float = SEND_TIMEOUT_S,
+    ) -> None:
+        self.url = url
+        self.secret = secret
+        self.site_id = site_id
+        self.site_name = site_name
+        self._client = client(timeout_s)
+
+    def site_folder(self, site_slug: str) -> Path | None:
+        return None
+
+    def close(self) -> None:
+        self._client.close()
+
+    def check(self) -> str:
+        """Send a signed `webhook.test` event: one line if accepted, else InvalidInputError."""
+        data = WebhookTestData(endpoint_id=0, message="a test of the publish webhook")
+        body = envelope("webhook.test", datetime.now(UTC), data)
+        event_id = f"msg_test_{secrets.token_hex(8)}"
+        response = send(self._client, self.url, self.secret, event_id, body)
+        if not response.delivered:
+            raise InvalidInputError(f"webhook {redacted_url(self.url)}: {response.error}")
+        return f"the receiver accepted a signed test event (HTTP {response.status_code})"
+
+    def publish(self, article: ArticleToPublish) -> PublishResult:
+        data = ContentPublishedData(
+            site_id=self.site_id,
+            site_name=self.site_name,
+            run_id=None,
+            content_id=article.content_id,
+            title=article.title,
+            slug=article.slug,
+            target=f"webhook {urlsplit(self.url).hostname}",
+            location=self.url,
+            html=article.html,
+            images=[
+                PublishedImage(
+                    role=image.kind,
+                    position=image.position,
+                    alt=image.alt,
+                    location=None,
+                    png_base64=base64.b64encode(image.path.read_bytes()).decode(),
+                )
+                for image in article.images
+            ],
+        )
+        body = envelope("content.published", datetime.now(UTC), data)
+        event_id = f"msg_publish_{self.site_id}_{article.content_id}"
+        response = send(self._client, self.url, self.secret, event_id, body)
+        if response.delivered:
+            return PublishResult(location=self.url, remote_status="publish")
+        why = f"webhook {redacted_url(self.url)}: {response.error}"
+        if response.status_code in (401, 403, 410):
+            raise PublishFatalError(f"{why}; check the receiver, then resume", "credentials")
+        raise PublishError(why)

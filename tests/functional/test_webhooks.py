@@ -214,3 +214,47 @@ async def test_the_events_view_redelivers_and_the_dashboard_says_an_endpoint_is_
                 wait += 1
             assert receiver.delivered()
     assert len({r.webhook_id for r in receiver.requests}) == 1
+
+
+def test_a_webhook_as_the_publish_target_publishes_each_article_only_when_accepted(
+    home: Path, runtime: Runtime
+) -> None:
+    demo_site(runtime, SITE, small=True)
+    runtime.db.dispose()
+    with webhook_receiver(fail_first=1) as receiver:
+        set_target = invoke_igny8(home, "publish", "set", "--site", SITE, "webhook", receiver.url)
+        assert set_target.returncode == 0, set_target.stderr
+        receiver.secret = set_target.stdout.strip().splitlines()[-1]
+        assert receiver.secret.startswith("whsec_")
+        refused = invoke_igny8(home, "publish", "test", "--site", SITE)
+        assert refused.returncode == 2 and "HTTP 500" in refused.stderr
+        receiver.fail_first = 0
+        assert invoke_igny8(home, "publish", "test", "--site", SITE).returncode == 0
+        receiver.fail_first = 1
+        ran = run_igny8(home, "run", "--site", SITE)
+        # Every article's first try was refused: stage 7 failed them all, and the run with it.
+        assert ran.returncode == 1 and "HTTP 500" in ran.stderr
+        articles = _articles(home)
+        # Each article's first try was refused (500): none counts as published.
+        assert {a["status"] for a in articles} == {"review"}
+        retried = invoke_igny8(home, "retry", "--site", SITE)
+        assert retried.returncode == 0, retried.stderr
+        again = run_igny8(home, "run", "--site", SITE)
+        assert again.returncode == 0, again.stderr
+    assert {a["status"] for a in _articles(home)} == {"published"}
+    published = receiver.of_type("content.published")
+    assert all(r.verified for r in published)
+    by_id: dict[str, list[int]] = {}
+    for r in published:
+        by_id.setdefault(r.webhook_id, []).append(r.answered)
+    assert len(by_id) == 6 and all(answers == [500, 200] for answers in by_id.values())
+    article = published[-1].body["data"]
+    assert article["html"] and article["images"][0]["png_base64"]
+
+
+def _articles(home: Path) -> list[dict[str, object]]:
+    listed = invoke_igny8(home, "content", "list", "--site", SITE, "--json")
+    assert listed.returncode == 0, listed.stderr
+    rows = json.loads(listed.stdout)
+    assert isinstance(rows, list)
+    return [row for row in rows if row.get("kind", "article") == "article"]
