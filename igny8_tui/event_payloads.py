@@ -4,7 +4,9 @@ pydantic models. The JSON schemas shipped in `igny8_tui/data/event_schemas/` are
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
+from pathlib import Path
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict
@@ -31,6 +33,24 @@ EVENT_TYPES: tuple[EventType, ...] = (
     "credits.low",
     "webhook.test",
 )
+
+
+# When each event is sent: the description of its schema (and the README's table).
+EVENT_DESCRIPTIONS: dict[EventType, str] = {
+    "run.started": "A run was created (by the operator, a schedule or `igny8 run`).",
+    "run.paused": "A run paused: asked to, or for something the operator must fix (credits, "
+    "a full disk, a refused API key); `pause_reason` and `pause_cause` say which.",
+    "run.resumed": "A paused run was resumed.",
+    "run.completed": "A run went through every stage; `stage_results` holds each stage's "
+    "result and `published` the articles published.",
+    "run.failed": "A run ended failed; `error_message` says why.",
+    "run.cancelled": "A run was cancelled (what was done stays done).",
+    "content.published": "An article was published, with its HTML and its images.",
+    "credits.low": "A run paused because the balance is below what its next item needs.",
+    "webhook.test": "Sent to one endpoint by `igny8 webhook test`.",
+}
+SCHEMA_DIR = Path(__file__).parent / "data" / "event_schemas"
+JSON_SCHEMA_DIALECT = "https://json-schema.org/draft/2020-12/schema"
 
 
 class EventData(BaseModel):
@@ -114,4 +134,45 @@ def envelope(event_type: EventType, timestamp: datetime, data: EventData) -> dic
         "type": event_type,
         "timestamp": timestamp.isoformat().replace("+00:00", "Z"),
         "data": data.model_dump(mode="json"),
+    }
+
+
+def event_schemas() -> dict[EventType, dict[str, Any]]:
+    """The JSON Schema of each event's body: the envelope, with the `data` of its model."""
+    schemas: dict[EventType, dict[str, Any]] = {}
+    for event_type in EVENT_TYPES:
+        data = DATA_MODELS[event_type].model_json_schema()
+        # `$ref`s point at `#/$defs/...`: the definitions belong at the document's root.
+        defs = data.pop("$defs", None)
+        schemas[event_type] = {
+            "$schema": JSON_SCHEMA_DIALECT,
+            "title": f"igny8 event {event_type}",
+            "description": EVENT_DESCRIPTIONS[event_type],
+            "type": "object",
+            "properties": {
+                "type": {"const": event_type},
+                "timestamp": {"type": "string", "format": "date-time"},
+                "data": data,
+            },
+            "required": ["type", "timestamp", "data"],
+            "additionalProperties": False,
+            **({"$defs": defs} if defs else {}),
+        }
+    return schemas
+
+
+def event_schema_files() -> dict[str, str]:
+    """The files of `SCHEMA_DIR` by name (`<type>.json` and `index.json`), as written."""
+    schemas = event_schemas()
+    index = {
+        "events": [
+            {"type": t, "schema": f"{t}.json", "description": s["description"]}
+            for t, s in schemas.items()
+        ]
+    }
+    documents: dict[str, Any] = {f"{t}.json": s for t, s in schemas.items()}
+    documents["index.json"] = index
+    return {
+        name: json.dumps(document, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+        for name, document in documents.items()
     }
