@@ -69,7 +69,7 @@ class Courier:
         """Claim and make the next attempt of one delivery; its new status, or None when it was
         not due or another host had it."""
         with self.db.write() as session:
-            attempt = outbox.claim(session, delivery_id, self.owner)
+            attempt = outbox.claim(session, delivery_id, self.owner, self._claim_ttl_s())
         if attempt is None:
             return None
         outcome = self._send(attempt)
@@ -78,12 +78,24 @@ class Courier:
         self._log(attempt, outcome, status)
         return status
 
+    def _claim_ttl_s(self) -> float:
+        """Longer than an attempt may take: a send per notification URL, each up to the
+        timeout (a claim that ran out mid-send would let another host send it again)."""
+        sends = max(len(self.settings.notify_urls), 1) + sum(
+            len(site.notify_urls or []) for site in self.settings.sites.values()
+        )
+        return max(outbox.CLAIM_TTL_S, self.settings.event_timeout_s * (sends + 1))
+
     def _send(self, attempt: Attempt) -> Outcome:
         if attempt.channel == "notify":
             return self._notify(attempt)
         secret = self.secrets.webhook_secret(attempt.endpoint_id or 0)
         if attempt.url is None or secret is None:
-            return Outcome(delivered=False, error="the endpoint or its secret is gone", gone=True)
+            return Outcome(
+                delivered=False,
+                error="no secret is stored for this webhook; add it again",
+                final=True,
+            )
         response = webhook.send(self._client, attempt.url, secret, attempt.event_id, attempt.body)
         return Outcome(
             delivered=response.delivered,
@@ -134,8 +146,9 @@ class Courier:
                 try:
                     self.deliver_due()
                 except Exception as exc:
+                    # The events wait in the outbox; the host goes on, and says so once a poll.
                     if environment_fault(exc) is None:
-                        raise
+                        self.logger.error("event delivery failed: %s: %s", type(exc).__name__, exc)
                 stop.wait(poll_s)
         finally:
             self.close()

@@ -77,8 +77,10 @@ def emit(
     session.flush()
     for endpoint in _endpoints_for(session, event_type, site_id, only_endpoint):
         session.add(_pending(event, "webhook", now, endpoint.id))
-    # The events notified also go to the site's notification URLs (config.toml `notify_urls`).
-    if event_type in NOTIFIED_EVENTS and only_endpoint is None:
+    # The events notified also go to the site's notification URLs (config.toml `notify_urls`);
+    # a pause for credits is told once, as credits.low.
+    paused_for_credits = isinstance(data, RunEventData) and data.pause_cause == "credits"
+    if event_type in NOTIFIED_EVENTS and only_endpoint is None and not paused_for_credits:
         session.add(_pending(event, "notify", now, None))
     return event
 
@@ -223,9 +225,12 @@ def due_ids(
     return list(session.scalars(query))
 
 
-def claim(session: Session, delivery_id: int, owner: str) -> Attempt | None:
+def claim(
+    session: Session, delivery_id: int, owner: str, ttl_s: float = CLAIM_TTL_S
+) -> Attempt | None:
     """Take the next attempt of a due delivery: a compare-and-set, so of two hosts only one
-    wins it. None when another host has it, or it is no longer due."""
+    wins it. None when another host has it, it is no longer due, or its endpoint was turned
+    off meanwhile (then it is marked so, unsent). `ttl_s` outlasts the longest send."""
     now = utcnow()
     free = or_(Delivery.claimed_by.is_(None), Delivery.claim_expires_at < now)
     holder = session.scalar(select(Delivery.claimed_by).where(Delivery.id == delivery_id))
@@ -243,7 +248,7 @@ def claim(session: Session, delivery_id: int, owner: str) -> Attempt | None:
         )
         .values(
             claimed_by=owner,
-            claim_expires_at=now + timedelta(seconds=CLAIM_TTL_S),
+            claim_expires_at=now + timedelta(seconds=ttl_s),
             attempts=Delivery.attempts + 1,
             last_attempt_at=now,
         )
@@ -256,6 +261,10 @@ def claim(session: Session, delivery_id: int, owner: str) -> Attempt | None:
     event = session.get(Event, delivery.event_pk)
     assert event is not None
     endpoint = session.get(WebhookEndpoint, delivery.endpoint_id) if delivery.endpoint_id else None
+    if endpoint is not None and not endpoint.enabled:
+        delivery.status, delivery.claimed_by, delivery.claim_expires_at = "disabled", None, None
+        delivery.attempts -= 1  # nothing was sent
+        return None
     return Attempt(
         delivery_id=delivery.id,
         attempt=attempt,
@@ -279,6 +288,7 @@ class Outcome:
     error: str | None = None
     retry_after_s: float | None = None
     gone: bool = False  # 410: the receiver wants no more
+    final: bool = False  # no retry can help (the endpoint's secret is gone): failed at once
     nothing_to_send: bool = False  # notifications: no URL configured for the site
     sent_to: tuple[str, ...] = ()
 
@@ -308,7 +318,11 @@ def record(session: Session, attempt: Attempt, outcome: Outcome, retry_scale: fl
             endpoint.failing_since = endpoint.failing_since or now
             if (now - endpoint.failing_since).total_seconds() >= DISABLE_AFTER_FAILING_S:
                 _disable(endpoint, f"failing since {endpoint.failing_since:%Y-%m-%d %H:%M} UTC")
-        if attempt.attempt >= MAX_ATTEMPTS or (endpoint is not None and not endpoint.enabled):
+        if (
+            outcome.final
+            or attempt.attempt >= MAX_ATTEMPTS
+            or (endpoint is not None and not endpoint.enabled)
+        ):
             delivery.status = "failed"
         else:
             delay_s = _retry_delay_s(attempt.attempt, retry_scale, outcome.retry_after_s)
