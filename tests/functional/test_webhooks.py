@@ -258,3 +258,21 @@ def _articles(home: Path) -> list[dict[str, object]]:
     rows = json.loads(listed.stdout)
     assert isinstance(rows, list)
     return [row for row in rows if row.get("kind", "article") == "article"]
+
+
+def test_an_endpoint_failing_for_five_days_is_turned_off(home: Path, runtime: Runtime) -> None:
+    demo_site(runtime, SITE, small=True)
+    runtime.db.dispose()
+    with webhook_receiver(status=503) as receiver:
+        endpoint_id, receiver.secret = add_webhook(home, receiver.url)
+        assert invoke_igny8(home, "webhook", "test", str(endpoint_id)).returncode == 1
+        (listed,) = json.loads(invoke_igny8(home, "webhook", "list", "--json").stdout)
+        assert listed["enabled"] is True and listed["failing_since"]
+        with closing(sqlite3.connect(home / "igny8.db")) as conn, conn:  # as if days went by
+            five_days_ago = "datetime('now', '-5 days', '-1 minute')"
+            conn.execute(f"UPDATE webhook_endpoints SET failing_since = {five_days_ago}")
+        (row,) = deliveries(home)
+        again = invoke_igny8(home, "events", "redeliver", str(row["id"]), "--json")
+        assert json.loads(again.stdout)["status"] == "failed"
+    (listed,) = json.loads(invoke_igny8(home, "webhook", "list", "--json").stdout)
+    assert listed["enabled"] is False and "failing since" in listed["disabled_reason"]
