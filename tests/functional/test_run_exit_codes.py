@@ -35,8 +35,8 @@ def test_run_exits_with_the_paused_code_when_credits_run_out(home: Path, runtime
     assert last.startswith("igny8: run 2 paused: insufficient credits: ")
     assert "add credits, then resume" in last
 
-    assert run_igny8(home, "credits", "--add", "500").returncode == 0
-    assert run_igny8(home, "resume", "--site", "site-b").returncode == 0
+    assert invoke_igny8(home, "credits", "--add", "500").returncode == 0
+    assert invoke_igny8(home, "resume", "--site", "site-b").returncode == 0
     assert run_igny8(home, "run", "--site", "site-b").returncode == 0
 
 
@@ -72,7 +72,7 @@ def test_no_wait_exits_on_an_operators_pause_and_without_it_run_waits_for_resume
     finally:
         host.kill()
 
-    assert run_igny8(home, "resume", "--site", "slow-site").returncode == 0
+    assert invoke_igny8(home, "resume", "--site", "slow-site").returncode == 0
     host = start_igny8(home, "run", "--site", "slow-site", **slow)
     try:
         _pause_once_started(home, 1)

@@ -231,7 +231,7 @@ def test_a_webhook_as_the_publish_target_publishes_each_article_only_when_accept
         receiver.fail_first = 0
         assert invoke_igny8(home, "publish", "test", "--site", SITE).returncode == 0
         receiver.fail_first = 1
-        ran = run_igny8(home, "run", "--site", SITE)
+        ran = invoke_igny8(home, "run", "--site", SITE)
         # Every article's first try was refused: stage 7 failed them all, and the run with it.
         assert ran.returncode == 1 and "HTTP 500" in ran.stderr
         articles = _articles(home)
@@ -239,7 +239,7 @@ def test_a_webhook_as_the_publish_target_publishes_each_article_only_when_accept
         assert {a["status"] for a in articles} == {"review"}
         retried = invoke_igny8(home, "retry", "--site", SITE)
         assert retried.returncode == 0, retried.stderr
-        again = run_igny8(home, "run", "--site", SITE)
+        again = invoke_igny8(home, "run", "--site", SITE)
         assert again.returncode == 0, again.stderr
     assert {a["status"] for a in _articles(home)} == {"published"}
     published = receiver.of_type("content.published")
