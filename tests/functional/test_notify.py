@@ -23,7 +23,7 @@ from pydantic import SecretStr
 from igny8_tui.notify import NOTIFIED_EVENTS, human_message, send
 from igny8_tui.redaction import redacted_notify_url
 from igny8_tui.runtime import Runtime
-from tests.conftest import demo_site, invoke_igny8, run_igny8, start_igny8, wait_until
+from tests.conftest import demo_site, invoke_igny8, start_igny8, wait_until
 
 SECRET = "s3cr3t-pa55word"
 TOKEN = "tok3n-in-the-path-9f8e7d"
@@ -292,7 +292,7 @@ def test_a_runs_notifications_go_through_the_outbox_and_are_retried(
     (home / "config.toml").write_text(f'notify_urls = ["{_json_url(endpoint)}"]\n')
     endpoint.fail_first = 1
     fast = {"IGNY8_EVENT_RETRY_SCALE": "0.001"}
-    ran = run_igny8(home, "run", "--site", "green-thumb", **fast)
+    ran = invoke_igny8(home, "run", "--site", "green-thumb", **fast)
     assert ran.returncode == 0, ran.stderr
     daemon = start_igny8(home, "daemon", **fast)
     try:

@@ -69,8 +69,7 @@ def card_text(app: Igny8App) -> str:
 COLLAPSED = {
     "idle": True,
     "completed": True,
-    "running_in_stage_4": False,
-    "paused_in_stage_4": False,
+    "running_in_stage_4": False,  # (a paused run's card: see the paused test below)
     "failed": False,  # a failure keeps the whole card: its error needs reading
 }
 

@@ -11,7 +11,7 @@ from contextlib import closing
 from pathlib import Path
 
 from igny8_tui.runtime import Runtime
-from tests.conftest import demo_site, invoke_igny8, run_igny8, start_igny8, wait_until
+from tests.conftest import demo_site, invoke_igny8, start_igny8, wait_until
 from tests.webhook_receiver import webhook_receiver
 
 SITE = "green-thumb"
@@ -43,7 +43,7 @@ def test_a_run_sends_signed_events_retried_with_the_same_id_until_accepted(
         _, receiver.secret = add_webhook(
             home, receiver.url, "--events", "run.started,run.completed,content.published"
         )
-        ran = run_igny8(home, "run", "--site", SITE, **FAST_RETRIES)
+        ran = invoke_igny8(home, "run", "--site", SITE, **FAST_RETRIES)
         assert ran.returncode == 0, ran.stderr
         # `igny8 run` made the first attempts before it exited; a daemon makes the retries.
         daemon = start_igny8(home, "daemon", **FAST_RETRIES)
