@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict
 
@@ -22,17 +22,7 @@ EventType = Literal[
     "credits.low",
     "webhook.test",
 ]
-EVENT_TYPES: tuple[EventType, ...] = (
-    "run.started",
-    "run.paused",
-    "run.resumed",
-    "run.completed",
-    "run.failed",
-    "run.cancelled",
-    "content.published",
-    "credits.low",
-    "webhook.test",
-)
+EVENT_TYPES: tuple[EventType, ...] = get_args(EventType)
 
 
 # When each event is sent: the description of its schema (and the README's table).
