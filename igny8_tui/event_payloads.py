@@ -36,7 +36,10 @@ EVENT_DESCRIPTIONS: dict[EventType, str] = {
     "run.failed": "A run ended failed; `error_message` says why.",
     "run.cancelled": "A run was cancelled (what was done stays done).",
     "content.published": "An article was published, with its HTML and its images.",
-    "credits.low": "A run paused because the balance is below what its next item needs.",
+    "credits.low": (
+        "A run paused because the balance is below what its next item needs, or a run"
+        " completed leaving work the balance would not start (below the next run's estimate)."
+    ),
     "webhook.test": "Sent to one endpoint by `igny8 webhook test`.",
 }
 SCHEMA_DIR = Path(__file__).parent / "data" / "event_schemas"

@@ -76,7 +76,7 @@ def _credits_facts(payload: dict[str, Any]) -> str:
     if balance is not None:
         facts.append(f"balance {balance:,.0f}")
     if required is not None:
-        facts.append(f"the run needs {required:,.0f} to go on")
+        facts.append(f"{required:,.0f} needed to go on")
     facts.append("add credits with `igny8 credits --add N`")
     return " · ".join(facts)
 

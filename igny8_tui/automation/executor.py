@@ -16,7 +16,7 @@ from igny8_tui.ai.provider import Provider, ProviderError, ProviderFatalError
 from igny8_tui.atomic_files import remove_temp_files
 from igny8_tui.automation import credits, outbox, run_state
 from igny8_tui.automation.environment import environment_fault
-from igny8_tui.automation.forecast import ratios_for_site, reforecast_rest
+from igny8_tui.automation.forecast import next_run_shortfall, ratios_for_site, reforecast_rest
 from igny8_tui.automation.lease import Lease, LeaseKeeper, fenced_run, release, try_claim
 from igny8_tui.automation.logger import AutomationLogger, LogListener
 from igny8_tui.automation.progress import compute_progress
@@ -632,11 +632,18 @@ class RunExecutor:
     # ----- the end of a run -----
 
     def _complete(self) -> None:
+        config = self._config()
         with self.db.write() as session:
             run = fenced_run(session, self.lease_)
             self._update_progress(session, run, completed=True)
             run_state.complete(session, run, self.log)
             release(session, self.lease_)
+            # Work is left that the balance would not start: say so now, not at the next run.
+            short = next_run_shortfall(
+                session, self.site_id, self.account_id, config, self.settings, self.costs
+            )
+            if short is not None:
+                outbox.credits_low(session, self.site_id, self.run_id, *short)
 
     def _fail(self, message: str) -> None:
         try:

@@ -162,3 +162,24 @@ def reforecast_rest(
         pause_stage=pause_stage,
         warning=warning,
     )
+
+
+def next_run_shortfall(
+    session: Session,
+    site_id: int,
+    account_id: int,
+    config: AutomationConfig,
+    settings: Settings,
+    costs: credits.Costs,
+) -> tuple[float, float] | None:
+    """(balance, required) when the site has work pending and the balance is below the next
+    run's estimate (with its buffer), as a run just ended leaves them; else None."""
+    pending = pending_counts(session, site_id, config)
+    switched_off = skips(config)
+    if not any(n for number, n in pending.items() if not switched_off[number]):
+        return None
+    ratios = ratios_for_site(session, site_id, settings, config)
+    total = sum(s.credits for s in stage_estimates(session, site_id, config, ratios, costs))
+    required = round(total * ESTIMATE_BUFFER_MULTIPLIER, 3)
+    balance = balance_of(session, account_id)
+    return (balance, required) if balance < required else None

@@ -7,11 +7,14 @@ import json
 import os
 import signal
 import sqlite3
+import threading
 from contextlib import closing
 from pathlib import Path
 
-from igny8_tui.runtime import Runtime
-from tests.conftest import demo_site, invoke_igny8, start_igny8, wait_until
+import pytest
+
+from igny8_tui.runtime import RunOutcome, Runtime
+from tests.conftest import DEMO_CSV, demo_site, invoke_igny8, start_igny8, wait_until
 from tests.webhook_receiver import webhook_receiver
 
 SITE = "green-thumb"
@@ -276,3 +279,36 @@ def test_an_endpoint_failing_for_five_days_is_turned_off(home: Path, runtime: Ru
         assert json.loads(again.stdout)["status"] == "failed"
     (listed,) = json.loads(invoke_igny8(home, "webhook", "list", "--json").stdout)
     assert listed["enabled"] is False and "failing since" in listed["disabled_reason"]
+
+
+def test_a_run_that_leaves_work_the_balance_would_not_start_sends_credits_low(
+    home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Keywords imported while the run is past stage 1 wait for the next run; a balance below
+    that run's estimate is told as the run completes, not when the next one is refused."""
+    monkeypatch.setenv("IGNY8_LOCAL_LATENCY_MS", "50")
+    rt = Runtime.load(home, None, actor="test")
+    site_id = demo_site(rt, SITE, small=True, grant=200)
+    with webhook_receiver() as receiver:
+        receiver.secret = rt.webhooks.add(receiver.url, None, ["credits.low"]).secret
+        run_id = rt.service.run_now(site_id).run_id
+        done: list[RunOutcome] = []
+        worker = threading.Thread(
+            target=lambda: done.append(rt.executor(run_id, threading.Event()).execute())
+        )
+        worker.start()
+
+        def past_stage_1() -> bool:
+            run = rt.service.current_run(site_id)
+            return run is not None and run.current_stage > 1
+
+        wait_until(past_stage_1, what="the run past stage 1")
+        rt.workspace.import_keywords(site_id, DEMO_CSV)  # 124 more keywords wait
+        worker.join(120)
+        assert done == [RunOutcome.COMPLETED]
+        assert rt.courier().deliver_due() >= 1
+        (low,) = receiver.of_type("credits.low")
+    data = low.body["data"]
+    assert data["run_id"] == run_id
+    assert data["balance"] < data["required_credits"]
+    assert data["balance"] == rt.workspace.credits().balance
