@@ -156,7 +156,7 @@ class Igny8App(App[None]):
         with Horizontal(id="bottom"):
             yield ProcessingCard(id="processing")
             yield ActivityLog(id="activity")
-        yield DashboardFooter()
+        yield DashboardFooter(main_view=True)
 
     def on_mount(self) -> None:
         # Updates land on the main view even while another screen is on top of it.

@@ -14,14 +14,20 @@ WIDE_FROM = 110
 SPARE_WHEN_NARROW = frozenset({"config", "history", "items", "estimate", "log_search"})
 
 
+# On a screen over the main view, the run's keys (still answered there) give way too: the
+# screen's own keys come first.
+RUN_KEYS = frozenset({"run_now", "pause", "resume", "cancel"})
+
+
 class DashboardFooter(Footer):
-    def __init__(self, narrow_below: int = WIDE_FROM) -> None:
+    def __init__(self, narrow_below: int = WIDE_FROM, main_view: bool = False) -> None:
         super().__init__()
         self.narrow_below = narrow_below
+        self.spare = SPARE_WHEN_NARROW if main_view else SPARE_WHEN_NARROW | RUN_KEYS
 
     def compose(self) -> ComposeResult:
         for widget in super().compose():
-            if getattr(widget, "action", None) in SPARE_WHEN_NARROW:
+            if getattr(widget, "action", None) in self.spare:
                 widget.add_class("-spare")
             yield widget
 
