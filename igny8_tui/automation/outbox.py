@@ -111,7 +111,7 @@ def _endpoints_for(
     return [e for e in session.scalars(query) if not e.events or event_type in e.events]
 
 
-def _site_name(session: Session, site_id: int) -> str:
+def site_name(session: Session, site_id: int) -> str:
     site = session.get(Site, site_id)
     return site.name if site is not None else str(site_id)
 
@@ -120,7 +120,7 @@ def run_event(session: Session, event_type: EventType, run: AutomationRun) -> No
     """A `run.*` event for the run as it stands now."""
     data = RunEventData(
         site_id=run.site_id,
-        site_name=_site_name(session, run.site_id),
+        site_name=site_name(session, run.site_id),
         run_id=run.id,
         status=run.status,
         trigger_type=run.trigger_type,
@@ -150,7 +150,7 @@ def content_published(session: Session, content: Content, run_id: int | None) ->
     )
     data = ContentPublishedData(
         site_id=content.site_id,
-        site_name=_site_name(session, content.site_id),
+        site_name=site_name(session, content.site_id),
         run_id=run_id,
         content_id=content.id,
         title=content.title,
@@ -177,7 +177,7 @@ def credits_low(
 ) -> None:
     data = CreditsLowData(
         site_id=site_id,
-        site_name=_site_name(session, site_id),
+        site_name=site_name(session, site_id),
         run_id=run_id,
         balance=balance,
         required_credits=required,
@@ -214,15 +214,24 @@ class Attempt:
 def due_ids(
     session: Session, now: datetime, run_id: int | None = None, limit: int = 20
 ) -> list[int]:
+    """Due deliveries a host may claim: unclaimed, their claim run out, or held by a process
+    that died here (those a live host is sending are left alone: claiming them would only be
+    a refused write)."""
     query = (
-        select(Delivery.id)
+        select(Delivery.id, Delivery.claimed_by, Delivery.claim_expires_at)
         .where(Delivery.status == "pending", Delivery.next_attempt_at <= now)
         .order_by(Delivery.next_attempt_at, Delivery.id)
         .limit(limit)
     )
     if run_id is not None:
         query = query.join(Event, Event.id == Delivery.event_pk).where(Event.run_id == run_id)
-    return list(session.scalars(query))
+    return [
+        row.id
+        for row in session.execute(query)
+        if row.claimed_by is None
+        or (row.claim_expires_at is not None and row.claim_expires_at < now)
+        or holder_is_dead_here(row.claimed_by)
+    ]
 
 
 def claim(

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from igny8_tui.automation import outbox
 from igny8_tui.automation.courier import Courier
 from igny8_tui.db.engine import Database
-from igny8_tui.db.models import Delivery, Event, Site, WebhookEndpoint
+from igny8_tui.db.models import Delivery, Event, WebhookEndpoint
 from igny8_tui.errors import InvalidInputError, NotFoundError
 from igny8_tui.event_payloads import EVENT_TYPES
 from igny8_tui.publish import webhook
@@ -52,6 +52,11 @@ def disabled_endpoints(session: Session, site_id: int) -> list[str]:
         for e in session.scalars(query.order_by(WebhookEndpoint.id))
         if e.disabled_reason != REMOVED
     ]
+
+
+def _site_of(session: Session, site_id: int | None) -> str | None:
+    """The site's name, or None for what concerns every site."""
+    return None if site_id is None else outbox.site_name(session, site_id)
 
 
 class Webhooks:
@@ -148,18 +153,11 @@ class Webhooks:
             raise NotFoundError(f"no webhook {endpoint_id}; `igny8 webhook list` lists them")
         return endpoint
 
-    @staticmethod
-    def _site_name(session: Session, site_id: int | None) -> str | None:
-        if site_id is None:
-            return None
-        site = session.get(Site, site_id)
-        return site.name if site is not None else str(site_id)
-
     def _info(self, session: Session, endpoint: WebhookEndpoint) -> WebhookInfo:
         return WebhookInfo(
             id=endpoint.id,
             url=redacted_url(endpoint.url),
-            site=self._site_name(session, endpoint.site_id),
+            site=_site_of(session, endpoint.site_id),
             events=list(endpoint.events or []),
             enabled=endpoint.enabled,
             disabled_reason=endpoint.disabled_reason,
@@ -175,7 +173,7 @@ class Webhooks:
             id=delivery.id,
             event_id=event.event_id,
             type=event.type,
-            site=self._site_name(session, event.site_id),
+            site=_site_of(session, event.site_id),
             run_id=event.run_id,
             channel=delivery.channel,
             destination=destination,

@@ -24,14 +24,13 @@ from igny8_tui.errors import Igny8Error
 from igny8_tui.formatting import duration, host_process, last_claim
 from igny8_tui.runtime import Runtime
 from igny8_tui.schemas import HeldLease, HostView
-from igny8_tui.tui.widgets.footer import DashboardFooter
+from igny8_tui.tui.widgets.footer import WIDE_FROM, DashboardFooter
 
 Clock = Callable[[], datetime]
 
 HOSTS_REFRESH_S = 1.0
-# Below this width the host's name goes (its process says the same) and so does the count of
-# runs it claimed; the runs column takes what is left, within these bounds.
-WIDE_FROM = 110
+# Below WIDE_FROM columns the host's name goes (its process says the same) and so does the
+# count of runs it claimed; the runs column takes what is left, within these bounds.
 RUNS_MIN_WIDTH = 24
 RUNS_MAX_WIDTH = 60
 # Each cell's padding (one each side), and room for the vertical scrollbar.
